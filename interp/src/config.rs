@@ -1,0 +1,125 @@
+//! Engine configuration: enabled features and the limits cmref enforces.
+
+use std::sync::{Arc, Mutex};
+
+use wasmparser::WasmFeatures;
+
+use crate::nondet::NondetMode;
+use crate::types::TypeRegistry;
+
+/// What an engine accepts and how far execution may go. Every limit is a
+/// typed error when exceeded, never a crash.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The WebAssembly features the validator accepts.
+    pub features: WasmFeatures,
+    /// Maximum number of nested wasm frames of one thread.
+    pub max_call_depth: u32,
+    /// Maximum number of 64-bit value slots of one thread's stack.
+    pub max_stack_slots: u32,
+    /// Maximum size in bytes of one linear memory; `memory.grow` past it
+    /// returns -1, an initial size past it fails instantiation.
+    pub max_memory_bytes: u64,
+    /// Maximum number of elements of one table.
+    pub max_table_elements: u64,
+    /// When set, every store starts with this many units of fuel and each
+    /// executed wasm instruction consumes one.
+    pub fuel: Option<u64>,
+    /// How nondeterministic choices are made.
+    pub nondet: NondetMode,
+    /// Maximum nesting of host calls that re-enter wasm.
+    pub max_host_reentry: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            features: WasmFeatures::WASM2,
+            max_call_depth: 20_000,
+            max_stack_slots: 16 * 1024 * 1024,
+            max_memory_bytes: 4 << 30,
+            max_table_elements: 10_000_000,
+            fuel: None,
+            nondet: NondetMode::Deterministic,
+            max_host_reentry: 64,
+        }
+    }
+}
+
+impl Config {
+    pub fn features(mut self, features: WasmFeatures) -> Self {
+        self.features = features;
+        self
+    }
+
+    pub fn fuel(mut self, fuel: Option<u64>) -> Self {
+        self.fuel = fuel;
+        self
+    }
+
+    pub fn max_call_depth(mut self, depth: u32) -> Self {
+        self.max_call_depth = depth;
+        self
+    }
+
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.max_memory_bytes = bytes;
+        self
+    }
+
+    pub fn max_table_elements(mut self, elements: u64) -> Self {
+        self.max_table_elements = elements;
+        self
+    }
+
+    pub fn nondet(mut self, mode: NondetMode) -> Self {
+        self.nondet = mode;
+        self
+    }
+}
+
+/// A configuration plus the state shared by every module and store made
+/// from it (the type registry). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    pub(crate) inner: Arc<EngineInner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EngineInner {
+    pub(crate) config: Config,
+    pub(crate) types: Mutex<TypeRegistry>,
+}
+
+impl Engine {
+    pub fn new(config: Config) -> Engine {
+        Engine {
+            inner: Arc::new(EngineInner {
+                config,
+                types: Mutex::new(TypeRegistry::default()),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The engine-wide id of a function type.
+    pub(crate) fn intern(&self, ty: &wasmparser::FuncType) -> crate::types::TypeId {
+        // A poisoned lock only means another thread panicked mid-insert; the
+        // registry is append-only and stays consistent.
+        let mut types = self.inner.types.lock().unwrap_or_else(|p| p.into_inner());
+        types.intern(ty)
+    }
+
+    pub(crate) fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(Config::default())
+    }
+}

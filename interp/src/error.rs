@@ -1,0 +1,198 @@
+//! Typed errors. Every input, however malformed, ends in one of these.
+
+use std::fmt;
+
+/// Why a wasm computation stopped abnormally: the spec's traps, plus the
+/// limits cmref enforces as configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TrapKind {
+    Unreachable,
+    IntegerDivideByZero,
+    IntegerOverflow,
+    InvalidConversionToInteger,
+    OutOfBoundsMemoryAccess,
+    OutOfBoundsTableAccess,
+    /// `table.init`/`table.copy`/`elem` with an out-of-range segment or table.
+    OutOfBoundsTableInit,
+    /// `memory.init`/`data` with an out-of-range segment.
+    OutOfBoundsMemoryInit,
+    /// `call_indirect` with an index past the end of the table.
+    UndefinedElement,
+    UninitializedElement,
+    IndirectCallTypeMismatch,
+    NullReference,
+    /// The wasm call stack grew past the configured depth or slot budget.
+    CallStackExhausted,
+    /// The configured instruction budget ran out.
+    OutOfFuel,
+    /// A host function trapped.
+    Host,
+}
+
+impl TrapKind {
+    /// The message the spec test suite uses for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapKind::Unreachable => "unreachable",
+            TrapKind::IntegerDivideByZero => "integer divide by zero",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
+            TrapKind::OutOfBoundsMemoryAccess => "out of bounds memory access",
+            TrapKind::OutOfBoundsTableAccess => "out of bounds table access",
+            TrapKind::OutOfBoundsTableInit => "out of bounds table access",
+            TrapKind::OutOfBoundsMemoryInit => "out of bounds memory access",
+            TrapKind::UndefinedElement => "undefined element",
+            TrapKind::UninitializedElement => "uninitialized element",
+            TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::NullReference => "null reference",
+            TrapKind::CallStackExhausted => "call stack exhausted",
+            TrapKind::OutOfFuel => "all fuel consumed",
+            TrapKind::Host => "host trap",
+        }
+    }
+
+    /// Whether this is a resource limit rather than a trap the spec defines.
+    pub fn is_exhaustion(self) -> bool {
+        matches!(self, TrapKind::CallStackExhausted | TrapKind::OutOfFuel)
+    }
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// One wasm frame of a trap's backtrace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// Index of the function in its module's function index space.
+    pub func_index: u32,
+    /// The function's name from the name section, if any.
+    pub func_name: Option<String>,
+    /// Byte offset of the instruction in the module binary.
+    pub offset: Option<u32>,
+}
+
+impl fmt::Display for FrameInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.func_name {
+            Some(name) => write!(f, "{name}")?,
+            None => write!(f, "<wasm function {}>", self.func_index)?,
+        }
+        if let Some(offset) = self.offset {
+            write!(f, " @ 0x{offset:x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A trap: its kind, a message (the spec's, or a host's), and a wasm backtrace
+/// (innermost frame first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    pub kind: TrapKind,
+    pub message: String,
+    pub backtrace: Vec<FrameInfo>,
+}
+
+impl Trap {
+    pub fn new(kind: TrapKind) -> Trap {
+        Trap {
+            kind,
+            message: kind.message().to_string(),
+            backtrace: Vec::new(),
+        }
+    }
+
+    /// A trap of a known kind with a more specific message (which starts
+    /// with the kind's own message).
+    pub fn with_message(kind: TrapKind, message: String) -> Trap {
+        Trap {
+            kind,
+            message,
+            backtrace: Vec::new(),
+        }
+    }
+
+    /// A trap raised by host code with its own message.
+    pub fn host(message: impl Into<String>) -> Trap {
+        Trap {
+            kind: TrapKind::Host,
+            message: message.into(),
+            backtrace: Vec::new(),
+        }
+    }
+
+    /// The backtrace rendered one frame per line.
+    pub fn backtrace_string(&self) -> String {
+        let mut out = String::new();
+        for (i, frame) in self.backtrace.iter().enumerate() {
+            out.push_str(&format!("  {i}: {frame}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<TrapKind> for Trap {
+    fn from(kind: TrapKind) -> Trap {
+        Trap::new(kind)
+    }
+}
+
+/// Every way an operation on cmref can fail.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The bytes are not a well-formed binary (decoding failed).
+    #[error("malformed: {0}")]
+    Malformed(String),
+    /// The binary decodes but does not validate.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// Imports could not be satisfied.
+    #[error("unlinkable: {0}")]
+    Unlinkable(String),
+    /// Execution trapped (during instantiation or a call).
+    #[error("trap: {0}")]
+    Trap(Trap),
+    /// A resource the configuration bounds (memory, tables, instances) would
+    /// be exceeded outside of execution, e.g. an initial memory over the limit.
+    #[error("resource limit exceeded: {0}")]
+    Limit(String),
+    /// A feature of the input that cmref does not implement yet.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// Misuse of the embedding API (wrong value types, unknown export...).
+    #[error("{0}")]
+    Api(String),
+}
+
+impl Error {
+    /// The trap inside this error, if it is one.
+    pub fn as_trap(&self) -> Option<&Trap> {
+        match self {
+            Error::Trap(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl From<Trap> for Error {
+    fn from(t: Trap) -> Error {
+        Error::Trap(t)
+    }
+}
+
+impl From<TrapKind> for Error {
+    fn from(k: TrapKind) -> Error {
+        Error::Trap(Trap::new(k))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,113 @@
+//! Constant expressions (global initialisers, segment offsets, element items),
+//! decoded once into a tiny stack program.
+
+use wasmparser::Operator;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ConstOp {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    RefNull,
+    RefFunc(u32),
+    GlobalGet(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A validated constant expression.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ConstExpr {
+    pub(crate) ops: Vec<ConstOp>,
+}
+
+impl ConstExpr {
+    pub(crate) fn from_op(op: ConstOp) -> ConstExpr {
+        ConstExpr { ops: vec![op] }
+    }
+
+    /// Decodes an expression the validator has accepted as constant.
+    pub(crate) fn read(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+        let mut ops = Vec::new();
+        let mut reader = expr.get_operators_reader();
+        loop {
+            let op = reader
+                .read()
+                .map_err(|e| Error::Malformed(e.message().to_string()))?;
+            ops.push(match op {
+                Operator::End => break,
+                Operator::I32Const { value } => ConstOp::I32(value),
+                Operator::I64Const { value } => ConstOp::I64(value),
+                Operator::F32Const { value } => ConstOp::F32(value.bits()),
+                Operator::F64Const { value } => ConstOp::F64(value.bits()),
+                Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
+                Operator::RefNull { .. } => ConstOp::RefNull,
+                Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+                Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+                Operator::I32Add => ConstOp::I32Add,
+                Operator::I32Sub => ConstOp::I32Sub,
+                Operator::I32Mul => ConstOp::I32Mul,
+                Operator::I64Add => ConstOp::I64Add,
+                Operator::I64Sub => ConstOp::I64Sub,
+                Operator::I64Mul => ConstOp::I64Mul,
+                other => {
+                    return Err(Error::Unsupported(format!(
+                        "constant expression operator {other:?}"
+                    )));
+                }
+            });
+        }
+        Ok(ConstExpr { ops })
+    }
+
+    /// Evaluates to a 128-bit slot pair. `global` reads a global's value;
+    /// `func_ref` makes a reference to a function of the module.
+    pub(crate) fn eval(&self, global: &dyn Fn(u32) -> u128, func_ref: &dyn Fn(u32) -> u64) -> u128 {
+        let mut stack: Vec<u128> = Vec::with_capacity(4);
+        // Validation guarantees the operands exist; a missing one reads as 0
+        // rather than panicking.
+        let pop = |s: &mut Vec<u128>| s.pop().unwrap_or(0);
+        for op in &self.ops {
+            let v = match *op {
+                ConstOp::I32(v) => v as u32 as u128,
+                ConstOp::I64(v) => v as u64 as u128,
+                ConstOp::F32(v) => v as u128,
+                ConstOp::F64(v) => v as u128,
+                ConstOp::V128(v) => v,
+                ConstOp::RefNull => 0,
+                ConstOp::RefFunc(f) => func_ref(f) as u128,
+                ConstOp::GlobalGet(g) => global(g),
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = pop(&mut stack) as u32;
+                    let a = pop(&mut stack) as u32;
+                    let r = match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    };
+                    r as u128
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = pop(&mut stack) as u64;
+                    let a = pop(&mut stack) as u64;
+                    let r = match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    };
+                    r as u128
+                }
+            };
+            stack.push(v);
+        }
+        pop(&mut stack)
+    }
+}

@@ -1,0 +1,171 @@
+//! Nondeterminism as an input.
+//!
+//! Every choice the specifications leave open goes through [`Nondet`]: the
+//! bit pattern of a NaN an instruction produces, whether `memory.grow` fails
+//! although the limits allow it, and (as the runtime grows) relaxed-SIMD
+//! choices and scheduling decisions. The default mode is deterministic; a
+//! seed makes each choice pseudo-random but reproducible.
+
+/// The canonical quiet NaN of f32 (positive sign).
+pub const F32_CANONICAL_NAN: u32 = 0x7fc0_0000;
+/// The canonical quiet NaN of f64 (positive sign).
+pub const F64_CANONICAL_NAN: u64 = 0x7ff8_0000_0000_0000;
+
+/// How choices are made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NondetMode {
+    /// Always the first allowed choice: positive canonical NaNs (the core
+    /// spec's deterministic profile), `memory.grow` never fails spuriously.
+    #[default]
+    Deterministic,
+    /// Pseudo-random choices from a seed; the same seed makes the same choices.
+    Seeded(u64),
+}
+
+/// The single source of nondeterministic choices for a store.
+#[derive(Clone, Debug)]
+pub struct Nondet {
+    mode: NondetMode,
+    state: u64,
+}
+
+impl Default for Nondet {
+    fn default() -> Self {
+        Nondet::new(NondetMode::Deterministic)
+    }
+}
+
+impl Nondet {
+    pub fn new(mode: NondetMode) -> Nondet {
+        let state = match mode {
+            NondetMode::Deterministic => 0,
+            NondetMode::Seeded(seed) => seed,
+        };
+        Nondet { mode, state }
+    }
+
+    pub fn mode(&self) -> NondetMode {
+        self.mode
+    }
+
+    pub fn is_deterministic(&self) -> bool {
+        self.mode == NondetMode::Deterministic
+    }
+
+    /// splitmix64: small, fast and good enough to explore choices.
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Picks one of `n` allowed alternatives (`n > 0`); alternative 0 is the
+    /// deterministic choice.
+    pub fn choose(&mut self, n: usize) -> usize {
+        match self.mode {
+            NondetMode::Deterministic => 0,
+            NondetMode::Seeded(_) if n <= 1 => 0,
+            NondetMode::Seeded(_) => (self.next_u64() % n as u64) as usize,
+        }
+    }
+
+    /// A choice among `n` alternatives that stays the same for the whole run
+    /// (all executions with the same `key` agree), as the spec requires of
+    /// relaxed-SIMD results; alternative 0 is the deterministic choice.
+    pub fn fixed_choice(&self, key: u64, n: usize) -> usize {
+        match self.mode {
+            NondetMode::Deterministic => 0,
+            NondetMode::Seeded(_) if n <= 1 => 0,
+            NondetMode::Seeded(seed) => {
+                let mut probe =
+                    Nondet::new(NondetMode::Seeded(seed ^ key.wrapping_mul(0x9e37_79b9)));
+                (probe.next_u64() % n as u64) as usize
+            }
+        }
+    }
+
+    /// The NaN an f32 instruction produces. The spec allows the canonical NaN
+    /// of either sign; when some input was a non-canonical NaN
+    /// (`arithmetic`), any arithmetic NaN (quiet bit set) is allowed too.
+    pub fn nan_f32(&mut self, arithmetic: bool) -> u32 {
+        match self.mode {
+            NondetMode::Deterministic => F32_CANONICAL_NAN,
+            NondetMode::Seeded(_) => {
+                let r = self.next_u64();
+                let sign = ((r & 1) as u32) << 31;
+                let payload = if arithmetic {
+                    ((r >> 1) as u32) & 0x003f_ffff
+                } else {
+                    0
+                };
+                sign | F32_CANONICAL_NAN | payload
+            }
+        }
+    }
+
+    /// The NaN an f64 instruction produces; see [`Nondet::nan_f32`].
+    pub fn nan_f64(&mut self, arithmetic: bool) -> u64 {
+        match self.mode {
+            NondetMode::Deterministic => F64_CANONICAL_NAN,
+            NondetMode::Seeded(_) => {
+                let r = self.next_u64();
+                let sign = (r & 1) << 63;
+                let payload = if arithmetic {
+                    (r >> 1) & 0x0007_ffff_ffff_ffff
+                } else {
+                    0
+                };
+                sign | F64_CANONICAL_NAN | payload
+            }
+        }
+    }
+
+    /// Whether a `memory.grow` (or `table.grow`) that the limits allow fails
+    /// anyway, as the spec permits. Seeded mode fails one grow in 16.
+    pub fn grow_fails(&mut self) -> bool {
+        match self.mode {
+            NondetMode::Deterministic => false,
+            NondetMode::Seeded(_) => self.next_u64().is_multiple_of(16),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_mode_always_picks_the_first_choice() {
+        let mut n = Nondet::default();
+        assert_eq!(n.nan_f32(true), F32_CANONICAL_NAN);
+        assert_eq!(n.nan_f64(true), F64_CANONICAL_NAN);
+        assert!(!n.grow_fails());
+        assert_eq!(n.choose(5), 0);
+    }
+
+    #[test]
+    fn seeded_mode_is_reproducible_and_varies() {
+        let picks = |seed| {
+            let mut n = Nondet::new(NondetMode::Seeded(seed));
+            (0..32).map(|_| n.choose(7)).collect::<Vec<_>>()
+        };
+        assert_eq!(picks(1), picks(1));
+        assert_ne!(picks(1), picks(2));
+        assert!(picks(3).iter().any(|&c| c != 0));
+    }
+
+    #[test]
+    fn seeded_nans_are_nans_of_the_allowed_kind() {
+        let mut n = Nondet::new(NondetMode::Seeded(9));
+        for _ in 0..100 {
+            let c = n.nan_f32(false);
+            assert!(f32::from_bits(c).is_nan());
+            assert_eq!(c & 0x7fff_ffff, F32_CANONICAL_NAN);
+            let a = n.nan_f64(true);
+            assert!(f64::from_bits(a).is_nan());
+            assert_ne!(a & 0x0008_0000_0000_0000, 0, "quiet bit set");
+        }
+    }
+}

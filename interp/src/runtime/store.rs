@@ -1,0 +1,177 @@
+//! The store (core spec, "Runtime Structure"): every function, table,
+//! memory, global, segment and instance, addressed by index.
+
+use std::sync::Arc;
+
+use wasmparser::{FuncType, GlobalType};
+
+use crate::config::Engine;
+use crate::error::{Error, Result};
+use crate::module::{CompiledFunc, ModuleInner};
+use crate::nondet::Nondet;
+use crate::runtime::host::HostFunc;
+use crate::runtime::memory::MemoryInst;
+use crate::runtime::table::TableInst;
+use crate::types::TypeId;
+use crate::values::{Func, Val};
+
+/// A function instance.
+#[derive(Clone)]
+pub(crate) enum FuncInst {
+    Wasm {
+        instance: u32,
+        /// Index among the module's defined functions.
+        def_index: u32,
+        code: Arc<CompiledFunc>,
+        ty: TypeId,
+    },
+    Host {
+        ty: FuncType,
+        id: TypeId,
+        func: HostFunc,
+    },
+}
+
+impl FuncInst {
+    pub(crate) fn type_id(&self) -> TypeId {
+        match self {
+            FuncInst::Wasm { ty, .. } => *ty,
+            FuncInst::Host { id, .. } => *id,
+        }
+    }
+}
+
+impl std::fmt::Debug for FuncInst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FuncInst::Wasm {
+                instance,
+                def_index,
+                ..
+            } => write!(f, "wasm function {def_index} of instance {instance}"),
+            FuncInst::Host { ty, .. } => write!(f, "host function {ty}"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct GlobalInst {
+    pub(crate) ty: GlobalType,
+    /// Two slots, so a v128 fits.
+    pub(crate) value: [u64; 2],
+}
+
+/// An element instance; emptied by `elem.drop`.
+#[derive(Debug)]
+pub(crate) struct ElemInst {
+    pub(crate) items: Vec<u64>,
+}
+
+/// A data instance; emptied by `data.drop`.
+#[derive(Debug)]
+pub(crate) struct DataInst {
+    pub(crate) bytes: Arc<[u8]>,
+}
+
+/// A module instance: the module plus the store addresses of everything in
+/// its index spaces.
+#[derive(Debug)]
+pub(crate) struct InstanceData {
+    pub(crate) module: Arc<ModuleInner>,
+    pub(crate) funcs: Vec<u32>,
+    pub(crate) tables: Vec<u32>,
+    pub(crate) memories: Vec<u32>,
+    pub(crate) globals: Vec<u32>,
+    pub(crate) elems: Vec<u32>,
+    pub(crate) datas: Vec<u32>,
+    pub(crate) exports: Vec<(String, crate::runtime::Extern)>,
+}
+
+/// All runtime state of a group of instances that may call each other.
+pub struct Store {
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncInst>,
+    pub(crate) tables: Vec<TableInst>,
+    pub(crate) memories: Vec<MemoryInst>,
+    pub(crate) globals: Vec<GlobalInst>,
+    pub(crate) elems: Vec<ElemInst>,
+    pub(crate) datas: Vec<DataInst>,
+    pub(crate) instances: Vec<InstanceData>,
+    pub(crate) nondet: Nondet,
+    /// Remaining fuel; `u64::MAX` when fuel is not metered.
+    pub(crate) fuel: u64,
+    /// Nesting of host calls that re-entered wasm.
+    pub(crate) host_depth: u32,
+}
+
+impl Store {
+    pub fn new(engine: &Engine) -> Store {
+        let config = engine.config();
+        Store {
+            engine: engine.clone(),
+            funcs: Vec::new(),
+            tables: Vec::new(),
+            memories: Vec::new(),
+            globals: Vec::new(),
+            elems: Vec::new(),
+            datas: Vec::new(),
+            instances: Vec::new(),
+            nondet: Nondet::new(config.nondet),
+            fuel: config.fuel.unwrap_or(u64::MAX),
+            host_depth: 0,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Fuel left, when fuel is metered.
+    pub fn fuel(&self) -> Option<u64> {
+        self.engine.config().fuel.map(|_| self.fuel)
+    }
+
+    /// Sets the remaining fuel (for metered engines).
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        if self.engine.config().fuel.is_none() {
+            return Err(Error::Api(
+                "fuel is not enabled in this engine's config".into(),
+            ));
+        }
+        self.fuel = fuel;
+        Ok(())
+    }
+
+    /// The type of a function.
+    pub fn func_type(&self, func: Func) -> Result<FuncType> {
+        match self.funcs.get(func.0 as usize) {
+            Some(FuncInst::Wasm { code, .. }) => Ok(FuncType::new(
+                code.params.iter().copied(),
+                code.results.iter().copied(),
+            )),
+            Some(FuncInst::Host { ty, .. }) => Ok(ty.clone()),
+            None => Err(Error::Api("function does not belong to this store".into())),
+        }
+    }
+
+    /// Calls a function to completion. A host function that suspends inside
+    /// this call is an error; use [`crate::Thread`] to run resumable code.
+    pub fn call(&mut self, func: Func, args: &[Val]) -> Result<Vec<Val>> {
+        let mut thread = crate::runtime::thread::Thread::new(self, func, args)?;
+        match thread.resume(self, &[])? {
+            crate::runtime::thread::Outcome::Finished(results) => Ok(results),
+            crate::runtime::thread::Outcome::Suspended(_) => Err(Error::Api(
+                "a host function suspended during a non-resumable call".into(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("funcs", &self.funcs.len())
+            .field("instances", &self.instances.len())
+            .finish_non_exhaustive()
+    }
+}

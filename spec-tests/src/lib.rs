@@ -1,0 +1,15 @@
+//! The `.wast` script engine of cmref and the harness that runs the spec
+//! suites against it.
+
+pub mod core_values;
+pub mod manifest;
+pub mod report;
+pub mod runner;
+pub mod script;
+pub mod spectest;
+pub mod suites;
+
+pub use manifest::Manifest;
+pub use report::{DirectiveResult, FileReport, render_json, render_text};
+pub use runner::{default_jobs, run_all};
+pub use script::{ScriptOptions, run_script};

