@@ -124,11 +124,20 @@ impl Trap {
         }
     }
 
-    /// The backtrace rendered one frame per line.
+    /// The backtrace rendered one frame per line; the middle of a very deep
+    /// one (runaway recursion) is elided.
     pub fn backtrace_string(&self) -> String {
+        const HEAD: usize = 20;
+        const TAIL: usize = 5;
+        let n = self.backtrace.len();
         let mut out = String::new();
         for (i, frame) in self.backtrace.iter().enumerate() {
-            out.push_str(&format!("  {i}: {frame}\n"));
+            if n > HEAD + TAIL + 1 && i == HEAD {
+                out.push_str(&format!("  ... {} frames elided ...\n", n - HEAD - TAIL));
+            }
+            if n <= HEAD + TAIL + 1 || i < HEAD || i >= n - TAIL {
+                out.push_str(&format!("  {i}: {frame}\n"));
+            }
         }
         out
     }

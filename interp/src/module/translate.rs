@@ -227,8 +227,9 @@ pub(crate) fn translate(
         // The validator bounds the total number of locals.
         local_types.extend(std::iter::repeat_n(lty, count as usize));
     }
-    let mut t = Translator::new(m, ty.params(), ty.results(), local_types, scratch);
     let mut reader = body.get_operators_reader().map_err(invalid)?;
+    let start = reader.original_position() as u32;
+    let mut t = Translator::new(m, start, ty.params(), ty.results(), local_types, scratch);
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset().map_err(invalid)?;
         validator.op(offset, &op).map_err(invalid)?;
@@ -271,6 +272,7 @@ struct Translator<'m> {
 impl<'m> Translator<'m> {
     fn new(
         m: &'m ModuleInner,
+        offset: u32,
         params: &[ValType],
         results: &[ValType],
         local_types: Vec<ValType>,
@@ -300,7 +302,7 @@ impl<'m> Translator<'m> {
         let mut t = Translator {
             m,
             fuel: m.engine.config().fuel.is_some(),
-            offset: 0,
+            offset,
             code: Vec::new(),
             offsets: Vec::new(),
             br_tables: Vec::new(),

@@ -1,0 +1,219 @@
+//! Never crash: arbitrary bytes, mutated valid modules and generated valid
+//! modules go through decode, validate, instantiate and run-with-fuel. Every
+//! outcome must be a value or a typed error; a panic fails the property.
+
+use cmref_interp::*;
+use proptest::prelude::*;
+
+fn engine() -> Engine {
+    let mut config = Config::default()
+        .fuel(Some(20_000))
+        .max_memory_bytes(16 << 20)
+        .max_table_elements(10_000)
+        .max_call_depth(1_000);
+    config.max_stack_slots = 1 << 20;
+    Engine::new(config)
+}
+
+/// A value of each parameter type (zero, or null).
+fn default_args(ty: &FuncType) -> Vec<Val> {
+    ty.params().iter().map(|t| Val::default_for(*t)).collect()
+}
+
+/// Satisfies every import with a fresh item of the right type, instantiates
+/// and calls every exported function. Returns how far it got.
+fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
+    let Ok(module) = Module::new(engine, bytes) else {
+        return "rejected";
+    };
+    let mut store = Store::new(engine);
+    let mut imports = Vec::new();
+    for import in module.imports() {
+        let ext: Result<Extern> = match &import.ty {
+            ExternType::Func(ty) => {
+                let results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+                Ok(Func::new_host(&mut store, ty.clone(), move |_, _| Ok(results.clone())).into())
+            }
+            ExternType::Table(ty) => Table::new(
+                &mut store,
+                *ty,
+                Val::default_for(ValType::Ref(ty.element_type)),
+            )
+            .map(Into::into),
+            ExternType::Memory(ty) => Memory::new(&mut store, *ty).map(Into::into),
+            ExternType::Global(ty) => {
+                Global::new(&mut store, *ty, Val::default_for(ty.content_type)).map(Into::into)
+            }
+        };
+        match ext {
+            Ok(e) => imports.push(e),
+            Err(_) => return "import limits",
+        }
+    }
+    let Ok(instance) = Instance::new(&mut store, &module, &imports) else {
+        return "instantiation failed";
+    };
+    for (_, ext) in instance.exports(&store) {
+        if let Extern::Func(f) = ext {
+            let ty = store.func_type(f).expect("own function");
+            store.set_fuel(20_000).expect("fuel enabled");
+            let _ = store.call(f, &default_args(&ty));
+        }
+    }
+    "ran"
+}
+
+/// Small valid modules to mutate: loops, memory, tables, calls, SIMD.
+const SEEDS: &[&str] = &[
+    r#"(module (memory 1) (func (export "f") (param i32) (result i32)
+         (loop (br_if 0 (i32.load (local.get 0)))) (i32.const 1)))"#,
+    r#"(module (table 4 funcref) (elem (i32.const 0) $a $b)
+         (type $t (func (result i32)))
+         (func $a (result i32) (i32.const 1)) (func $b (result i32) (call_indirect (type $t) (i32.const 0)))
+         (func (export "g") (result i32) (call_indirect (type $t) (i32.const 1))))"#,
+    r#"(module (memory 1 2) (data (i32.const 8) "hello")
+         (func (export "h") (result i32) (drop (memory.grow (i32.const 1)))
+           (memory.copy (i32.const 0) (i32.const 8) (i32.const 5)) (i32.load8_u (i32.const 4))))"#,
+    r#"(module (func (export "v") (param v128) (result v128)
+         (i32x4.add (local.get 0) (v128.const i32x4 1 2 3 4))))"#,
+    r#"(module (global $g (mut i64) (i64.const 0))
+         (func $r (export "r") (param i32) (result i64)
+           (if (result i64) (local.get 0)
+             (then (call $r (i32.sub (local.get 0) (i32.const 1))))
+             (else (global.get $g)))))"#,
+];
+
+fn seed_modules() -> Vec<Vec<u8>> {
+    SEEDS
+        .iter()
+        .map(|s| wat::parse_str(s).expect("seed parses"))
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Flip(usize, u8),
+    Insert(usize, u8),
+    Remove(usize),
+}
+
+fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for m in mutations {
+        let len = bytes.len().max(1);
+        match *m {
+            Mutation::Flip(i, mask) => {
+                let i = i % len;
+                if let Some(b) = bytes.get_mut(i) {
+                    *b ^= mask;
+                }
+            }
+            Mutation::Insert(i, b) => bytes.insert(i % (bytes.len() + 1), b),
+            Mutation::Remove(i) => {
+                if !bytes.is_empty() {
+                    bytes.remove(i % len);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), 1u8..=255).prop_map(|(i, m)| Mutation::Flip(i, m)),
+        (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<usize>().prop_map(Mutation::Remove),
+    ]
+}
+
+/// wasm-smith configured for what cmref executes today (Wasm 2.0 + SIMD).
+fn smith_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        gc_enabled: false,
+        exceptions_enabled: false,
+        tail_call_enabled: false,
+        memory64_enabled: false,
+        threads_enabled: false,
+        relaxed_simd_enabled: false,
+        extended_const_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        max_memory32_bytes: 1 << 20,
+        max_table_elements: 1_000,
+        max_memories: 1,
+        export_everything: true,
+        ..wasm_smith::Config::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(tail in prop::collection::vec(any::<u8>(), 0..600), header in any::<bool>()) {
+        let mut bytes = if header { b"\0asm\x01\0\0\0".to_vec() } else { Vec::new() };
+        bytes.extend(tail);
+        exercise(&engine(), &bytes);
+    }
+
+    #[test]
+    fn mutated_valid_modules_never_panic(
+        seed in 0..SEEDS.len(),
+        mutations in prop::collection::vec(mutation(), 1..6),
+    ) {
+        let bytes = mutate(seed_modules()[seed].clone(), &mutations);
+        exercise(&engine(), &bytes);
+    }
+
+    #[test]
+    fn generated_valid_modules_validate_and_run_without_panicking(
+        data in prop::collection::vec(any::<u8>(), 64..4096),
+    ) {
+        let mut u = arbitrary::Unstructured::new(&data);
+        if let Ok(module) = wasm_smith::Module::new(smith_config(), &mut u) {
+            let bytes = module.to_bytes();
+            let engine = engine();
+            // wasm-smith only emits valid Wasm 2.0 here: cmref must accept it.
+            if let Err(e) = Module::new(&engine, &bytes) {
+                prop_assert!(false, "cmref rejected a valid module: {e}");
+            }
+            exercise(&engine, &bytes);
+        }
+    }
+}
+
+#[test]
+fn the_seeds_run() {
+    let engine = engine();
+    for bytes in seed_modules() {
+        assert_eq!(exercise(&engine, &bytes), "ran");
+    }
+}
+
+/// Guards the property above against becoming vacuous: most generated
+/// modules must get all the way to running their exports.
+#[test]
+fn generated_modules_mostly_reach_execution() {
+    let mut state = 12345u64;
+    let mut ran = 0;
+    let total = 200;
+    for _ in 0..total {
+        let data: Vec<u8> = (0..2048)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) as u8
+            })
+            .collect();
+        let mut u = arbitrary::Unstructured::new(&data);
+        let module = wasm_smith::Module::new(smith_config(), &mut u).expect("generates");
+        if exercise(&engine(), &module.to_bytes()) == "ran" {
+            ran += 1;
+        }
+    }
+    assert!(
+        ran * 10 >= total * 8,
+        "only {ran} of {total} generated modules ran"
+    );
+}
