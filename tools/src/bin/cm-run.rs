@@ -1,0 +1,118 @@
+//! `cm-run`: runs a WebAssembly module (binary or `.wat` text) and calls an
+//! exported function: `cm-run fib.wat --invoke 'fib(30)'`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use cmref_interp::{
+    Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, WasmFeatures,
+};
+use cmref_tools::core_call;
+
+/// Run a WebAssembly module on cmref.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// The module: a binary `.wasm` or `.wat` text.
+    file: PathBuf,
+    /// Call this export, e.g. `fib(30)` or `f(1.5, i32x4(1, 2, 3, 4))`, and
+    /// print each result on its own line.
+    #[arg(long, value_name = "CALL")]
+    invoke: Option<String>,
+    /// Instruction budget; running out is a trap.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Largest size of a linear memory in bytes.
+    #[arg(long, value_name = "BYTES")]
+    max_memory: Option<u64>,
+    /// Make nondeterministic choices (NaN bit patterns, ...) from this seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Arguments for the program (needs WASI, which is not available yet).
+    #[arg(trailing_var_arg = true)]
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Error::Trap(t) = &e
+                && !t.backtrace.is_empty()
+            {
+                eprintln!("wasm backtrace:\n{}", t.backtrace_string().trim_end());
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Error> {
+    if !args.args.is_empty() {
+        return Err(Error::Unsupported(
+            "program arguments need WASI, which cm-run does not provide yet".into(),
+        ));
+    }
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| Error::Api(format!("cannot read {}: {e}", args.file.display())))?;
+    let wasm = wat::parse_bytes(&bytes).map_err(|e| {
+        let mut e = e;
+        e.set_path(&args.file);
+        Error::Malformed(e.to_string())
+    })?;
+    let mut config = Config::default()
+        .features(WasmFeatures::WASM2)
+        .fuel(args.fuel)
+        .nondet(
+            args.seed
+                .map_or(NondetMode::Deterministic, NondetMode::Seeded),
+        );
+    if let Some(max) = args.max_memory {
+        config = config.max_memory_bytes(max);
+    }
+    let engine = Engine::new(config);
+    let module = Module::new(&engine, &wasm)?;
+    let mut store = Store::new(&engine);
+    let instance = Linker::new().instantiate(&mut store, &module)?;
+    let Some(invoke) = &args.invoke else {
+        return Ok(());
+    };
+    let call = core_call::parse_call(invoke).map_err(Error::Api)?;
+    let func = match instance.get_export(&store, &call.name) {
+        Some(Extern::Func(f)) => f,
+        _ => {
+            let funcs: Vec<String> = instance
+                .exports(&store)
+                .into_iter()
+                .filter_map(|(name, e)| match e {
+                    Extern::Func(f) => Some(format!(
+                        "  {name}: {}",
+                        store
+                            .func_type(f)
+                            .map(|t| t.to_string())
+                            .unwrap_or_default()
+                    )),
+                    _ => None,
+                })
+                .collect();
+            return Err(Error::Api(format!(
+                "no exported function `{}`; the exported functions are:\n{}",
+                call.name,
+                if funcs.is_empty() {
+                    "  (none)".to_string()
+                } else {
+                    funcs.join("\n")
+                }
+            )));
+        }
+    };
+    let ty = store.func_type(func)?;
+    let vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
+    for result in store.call(func, &vals)? {
+        println!("{}", core_call::format_val(&result));
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Shared pieces of the cmref command-line tools.
+
+pub mod core_call;

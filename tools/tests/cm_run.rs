@@ -1,0 +1,105 @@
+//! `cm-run` end to end: the binary on text and binary modules.
+
+use std::process::Command;
+
+const WAT: &str = r#"(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2)) (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func $inner (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (call $inner (local.get 0) (local.get 1)))
+  (func (export "pair") (param v128 f64) (result v128 f64)
+    (i32x4.add (local.get 0) (v128.const i32x4 1 1 1 1)) (f64.neg (local.get 1)))
+  (func (export "spin") (loop (br 0))))"#;
+
+fn cm_run(file: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cm-run"))
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("cm-run runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cm-run-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn invokes_an_export_of_a_text_module() {
+    let file = write("fib.wat", WAT.as_bytes());
+    assert_eq!(
+        cm_run(&file, &["--invoke", "fib(20)"]),
+        (0, "6765\n".into(), String::new())
+    );
+}
+
+#[test]
+fn invokes_an_export_of_a_binary_module_with_v128_and_floats() {
+    let file = write("fib.wasm", &wat::parse_str(WAT).unwrap());
+    let (code, out, _) = cm_run(&file, &["--invoke", "pair(i32x4(1, 2, 3, -1), -inf)"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "i32x4(2, 3, 4, 0)\ninf\n");
+}
+
+#[test]
+fn a_trap_exits_nonzero_with_message_and_backtrace() {
+    let file = write("div.wat", WAT.as_bytes());
+    let (code, out, err) = cm_run(&file, &["--invoke", "div(1, 0)"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.contains("integer divide by zero"), "{err}");
+    assert!(err.contains("wasm backtrace:\n  0: inner @ 0x"), "{err}");
+    assert!(err.contains("\n  1: <wasm function 2> @ 0x"), "{err}");
+}
+
+#[test]
+fn fuel_bounds_a_runaway_loop() {
+    let file = write("spin.wat", WAT.as_bytes());
+    let (code, _, err) = cm_run(&file, &["--fuel", "10000", "--invoke", "spin()"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("all fuel consumed"), "{err}");
+}
+
+#[test]
+fn an_unknown_export_lists_the_exports() {
+    let file = write("list.wat", WAT.as_bytes());
+    let (code, _, err) = cm_run(&file, &["--invoke", "fibb(1)"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no exported function `fibb`"), "{err}");
+    assert!(
+        err.contains("  fib: (func (param i32) (result i32))"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_are_reported() {
+    let file = write("args.wat", WAT.as_bytes());
+    let (code, _, err) = cm_run(&file, &["--invoke", "fib(1.5)"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("argument 1: `1.5` is not an integer"), "{err}");
+    let (code, _, err) = cm_run(&file, &["--invoke", "fib(1, 2)"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("takes 1 argument(s)"), "{err}");
+}
+
+#[test]
+fn malformed_input_is_an_error_not_a_crash() {
+    let file = write("junk.wasm", b"\0asm\x01\0\0\0\x01\xff\xff");
+    let (code, _, err) = cm_run(&file, &["--invoke", "f()"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("error: malformed") || err.starts_with("error: invalid"),
+        "{err}"
+    );
+}
