@@ -392,7 +392,7 @@ impl Runner {
                 .map(|e| core_values::show_expected(e))
                 .collect();
             Err(format!(
-                "expected [{}]\n  actual   {}",
+                "expected [{}]\nactual   {}",
                 shown.join(", "),
                 core_values::show_all(actual)
             ))

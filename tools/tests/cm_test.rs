@@ -1,0 +1,96 @@
+//! `cm-test` end to end: reports, the totals line, JSON, filters, exit codes.
+
+use std::process::Command;
+
+fn cm_test(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cm-test"))
+        .args(args)
+        .output()
+        .expect("cm-test runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn script(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("cm-test-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+const GOOD: &str = r#"(module (func (export "f") (result i32) (i32.const 1)))
+(assert_return (invoke "f") (i32.const 1))
+(assert_trap (module (func unreachable) (start 0)) "unreachable")"#;
+
+const BAD: &str = r#"(module (func (export "f") (result i32) (i32.const 1)))
+(assert_return (invoke "f") (i32.const 2))
+(assert_invalid (module (func (result i32))) "type mismatch")"#;
+
+#[test]
+fn passing_scripts_exit_zero_with_the_totals_line() {
+    let (code, out) = cm_test(&[&script("good.wast", GOOD)]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "3 passed, 0 failed\n");
+}
+
+#[test]
+fn failures_name_file_line_directive_expected_and_actual() {
+    let bad = script("bad.wast", BAD);
+    let (code, out) = cm_test(&[&bad]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!(
+            "{bad}:2:2: assert_return failed\n  expected [i32:2]\n"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("\n  actual   [i32:1]\n"), "{out}");
+    assert_eq!(out.lines().last(), Some("2 passed, 1 failed"));
+}
+
+#[test]
+fn json_reports_totals_and_failures() {
+    let (code, out) = cm_test(&[
+        "--format",
+        "json",
+        &script("good2.wast", GOOD),
+        &script("bad2.wast", BAD),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("{\"passed\":5,\"failed\":1,\"files\":["),
+        "{out}"
+    );
+    assert!(
+        out.contains("\"line\":2,\"col\":2,\"directive\":\"assert_return\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn filter_and_embedded_suites() {
+    let (code, out) = cm_test(&["--filter", "wasm-v2/fac", "testsuite:wasm-v2"]);
+    assert_eq!(code, 0);
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.ends_with(" passed, 0 failed") && !last.starts_with("0 "),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unparsable_script_is_a_failure_not_a_crash() {
+    let (code, out) = cm_test(&[&script("junk.wast", "(module (func")]);
+    assert_eq!(code, 1);
+    assert!(out.contains("the script does not parse"), "{out}");
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let (code, _) = cm_test(&["/nonexistent/x.wast"]);
+    assert_eq!(code, 2);
+}
