@@ -75,12 +75,22 @@ pub(crate) struct MemArgEx {
 /// operand shape, so the executor and translator can be written per family.
 macro_rules! define_instrs {
     (
+        load { $($ld:ident = $kind:ident)* }
         unary { $($un:ident)* }
         binary { $($bin:ident)* }
         binary_imm { $($binimm:ident)* }
         branch_cmp { $($brc:ident)* }
         branch_cmp_imm { $($brci:ident)* }
     ) => {
+        impl LoadKind {
+            /// The fast-path load instruction of this kind (memory 0).
+            pub(crate) fn instr(self, dst: Slot, addr: Slot, offset: u32) -> Instr {
+                match self {
+                    $( LoadKind::$kind => Instr::$ld { dst, addr, offset }, )*
+                }
+            }
+        }
+
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub(crate) enum Instr {
             // ---- control ----
@@ -123,11 +133,16 @@ macro_rules! define_instrs {
             GlobalSet { src: Slot, global: u32 },
             GlobalSet2 { src: Slot, global: u32 },
             // ---- memory (memory 0, offset fits u32) ----
-            Load { kind: LoadKind, dst: Slot, addr: Slot, offset: u32 },
+            $( $ld { dst: Slot, addr: Slot, offset: u32 }, )*
             Store8 { addr: Slot, src: Slot, offset: u32 },
             Store16 { addr: Slot, src: Slot, offset: u32 },
             Store32 { addr: Slot, src: Slot, offset: u32 },
             Store64 { addr: Slot, src: Slot, offset: u32 },
+            /// Stores of a constant (`value` sign-extended to 64 bits).
+            Store8Imm { addr: Slot, value: i32, offset: u32 },
+            Store16Imm { addr: Slot, value: i32, offset: u32 },
+            Store32Imm { addr: Slot, value: i32, offset: u32 },
+            Store64Imm { addr: Slot, value: i32, offset: u32 },
             // ---- memory, general form ----
             LoadEx { kind: LoadKind, dst: Slot, addr: Slot, memarg: u32 },
             /// Store of `size` bytes (1, 2, 4, 8) through `memargs[memarg]`.
@@ -189,7 +204,7 @@ macro_rules! define_instrs {
                     | $( Instr::$binimm { dst, .. } )|*
                     | Instr::GlobalGet { dst, .. }
                     | Instr::GlobalGet2 { dst, .. }
-                    | Instr::Load { dst, .. }
+                    | $( Instr::$ld { dst, .. } )|*
                     | Instr::LoadEx { dst, .. }
                     | Instr::MemorySize { dst, .. }
                     | Instr::MemoryGrow { dst, .. }
@@ -216,6 +231,10 @@ macro_rules! define_instrs {
 }
 
 define_instrs! {
+    load {
+        Load8U = U8 Load16U = U16 Load32U = U32 Load64 = U64
+        LoadI32S8 = I32S8 LoadI32S16 = I32S16 LoadI64S8 = I64S8 LoadI64S16 = I64S16 LoadI64S32 = I64S32
+    }
     unary {
         I32Eqz I64Eqz
         I32Clz I32Ctz I32Popcnt I64Clz I64Ctz I64Popcnt

@@ -64,6 +64,7 @@ pub(crate) enum Exit {
 
 /// Pushes a frame for a wasm function whose arguments already sit at `fp`,
 /// growing the value stack as needed and zeroing the declared locals.
+#[inline(always)]
 pub(crate) fn enter_frame(
     store: &Store,
     ts: &mut ThreadState,
@@ -78,22 +79,28 @@ pub(crate) fn enter_frame(
     }
     let need = fp + code.frame_slots as usize;
     if need > ts.stack.len() {
-        if need > config.max_stack_slots as usize {
-            return Err(TrapKind::CallStackExhausted);
-        }
-        let new_len = need
-            .max(ts.stack.len() * 2)
-            .max(1024)
-            .min(config.max_stack_slots as usize);
-        ts.stack.resize(new_len, 0);
+        grow_stack(ts, need, config.max_stack_slots as usize)?;
     }
-    ts.stack[fp + code.param_slots as usize..fp + code.local_slots as usize].fill(0);
+    // Usually a handful of locals: a plain loop beats a call to memset.
+    for slot in &mut ts.stack[fp + code.param_slots as usize..fp + code.local_slots as usize] {
+        *slot = 0;
+    }
     ts.frames.push(Frame {
         instance,
         func: def_index,
         pc: 0,
         fp: fp as u32,
     });
+    Ok(())
+}
+
+#[cold]
+fn grow_stack(ts: &mut ThreadState, need: usize, max: usize) -> Result<(), TrapKind> {
+    if need > max {
+        return Err(TrapKind::CallStackExhausted);
+    }
+    let new_len = need.max(ts.stack.len() * 2).max(1024).min(max);
+    ts.stack.resize(new_len, 0);
     Ok(())
 }
 
@@ -210,12 +217,16 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
     let mut cf: *const CompiledFunc =
         unsafe { Arc::as_ptr(&(&(*module).funcs)[top.func as usize]) };
     let mut code: *const Instr = unsafe { (*cf).code.as_ptr() };
-    let mut pc = top.pc as usize;
+    // The next instruction, as a pointer into `code`.
+    let mut ip: *const Instr = unsafe { code.add(top.pc as usize) };
     let mut fp = top.fp as usize;
     // SAFETY: frames are only pushed by `enter_frame`, which ensures
     // `fp + frame_slots <= stack.len()`.
     let mut slots: *mut u64 = unsafe { ts.stack.as_mut_ptr().add(fp) };
+    // Memory 0 of the running instance. Memories only move when one grows
+    // (the store's epoch counts that) or when another instance runs.
     let (mut mem, mut mem_len) = memory0(store, inst);
+    let (mut mem_instance, mut mem_epoch) = (inst, store.memory_epoch);
 
     // Slot access. Translation only emits slots below the function's
     // `frame_slots`, and the frame was sized for that.
@@ -248,7 +259,7 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
     macro_rules! trap {
         ($e:expr) => {{
             if let Some(f) = ts.frames.last_mut() {
-                f.pc = (pc - 1) as u32;
+                f.pc = (unsafe { ip.offset_from(code) } - 1) as u32;
             }
             return Err(Trap::from($e));
         }};
@@ -271,15 +282,18 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             }
             cf = unsafe { Arc::as_ptr(&(&(*module).funcs)[f.func as usize]) };
             code = unsafe { (*cf).code.as_ptr() };
-            pc = f.pc as usize;
+            ip = unsafe { code.add(f.pc as usize) };
             fp = f.fp as usize;
             slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
-            (mem, mem_len) = memory0(store, inst);
+            if f.instance != mem_instance || store.memory_epoch != mem_epoch {
+                (mem, mem_len) = memory0(store, inst);
+                (mem_instance, mem_epoch) = (inst, store.memory_epoch);
+            }
         }};
     }
     macro_rules! save_pc {
         () => {
-            ts.frames.last_mut().expect("a frame").pc = pc as u32
+            ts.frames.last_mut().expect("a frame").pc = unsafe { ip.offset_from(code) } as u32
         };
     }
     // Calls the function at store address `$addr` with arguments at `$base`.
@@ -296,8 +310,16 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     ..
                 } => {
                     let (instance, def_index) = (*instance, *def_index);
-                    let callee = Arc::clone(callee);
-                    check!(enter_frame(store, ts, instance, def_index, &callee, base));
+                    let callee: *const CompiledFunc = Arc::as_ptr(callee);
+                    // SAFETY: the store keeps the function instance alive.
+                    check!(enter_frame(
+                        store,
+                        ts,
+                        instance,
+                        def_index,
+                        unsafe { &*callee },
+                        base
+                    ));
                     load_top_frame!();
                 }
                 FuncInst::Host { ty, func, .. } => {
@@ -330,6 +352,7 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     }
                     slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
                     (mem, mem_len) = memory0(store, inst);
+                    (mem_instance, mem_epoch) = (inst, store.memory_epoch);
                 }
             }
         }};
@@ -352,8 +375,8 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
     loop {
         // SAFETY: translation ends every function with a return or an
         // unconditional jump, and every target is inside the code.
-        let instr = unsafe { *code.add(pc) };
-        pc += 1;
+        let instr = unsafe { *ip };
+        ip = unsafe { ip.add(1) };
         match instr {
             Instr::Unreachable => trap!(TrapKind::Unreachable),
             Instr::ConsumeFuel { amount } => {
@@ -364,21 +387,21 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 }
                 store.fuel -= amount;
             }
-            Instr::Br { target } => pc = target as usize,
+            Instr::Br { target } => ip = unsafe { code.add(target as usize) },
             Instr::BrIfNez { cond, target } => {
                 if r!(cond) != 0 {
-                    pc = target as usize;
+                    ip = unsafe { code.add(target as usize) };
                 }
             }
             Instr::BrIfEqz { cond, target } => {
                 if r!(cond) == 0 {
-                    pc = target as usize;
+                    ip = unsafe { code.add(target as usize) };
                 }
             }
             Instr::BrTable { index, table } => {
                 let targets = unsafe { &(&(*cf).br_tables)[table as usize] };
                 let i = (r!(index) as u32 as usize).min(targets.len() - 1);
-                pc = targets[i] as usize;
+                ip = unsafe { code.add(targets[i] as usize) };
             }
             Instr::Return0 => do_return!(),
             Instr::Return1 { src } => {
@@ -393,18 +416,21 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             }
             Instr::CallInternal { func, base } => {
                 save_pc!();
-                let callee = unsafe { Arc::clone(&(&(*module).funcs)[func as usize]) };
+                // SAFETY: the module outlives the store's instances (see above).
+                let funcs: &[Arc<CompiledFunc>] = unsafe { &(*module).funcs };
+                let callee: *const CompiledFunc =
+                    Arc::as_ptr(unsafe { funcs.get_unchecked(func as usize) });
                 check!(enter_frame(
                     store,
                     ts,
                     inst,
                     func,
-                    &callee,
+                    unsafe { &*callee },
                     fp + base as usize
                 ));
-                cf = Arc::as_ptr(&callee);
-                code = callee.code.as_ptr();
-                pc = 0;
+                cf = callee;
+                code = unsafe { (*cf).code.as_ptr() };
+                ip = code;
                 fp += base as usize;
                 slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
             }
@@ -458,18 +484,18 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 w128!(dst, v);
             }
             Instr::Select { dst, a, b } => {
-                let Instr::Operand { a: cond } = (unsafe { *code.add(pc) }) else {
+                let Instr::Operand { a: cond } = (unsafe { *ip }) else {
                     unreachable!("select is followed by its condition operand")
                 };
-                pc += 1;
+                ip = unsafe { ip.add(1) };
                 let v = if r!(cond) != 0 { r!(a) } else { r!(b) };
                 w!(dst, v);
             }
             Instr::Select2 { dst, a, b } => {
-                let Instr::Operand { a: cond } = (unsafe { *code.add(pc) }) else {
+                let Instr::Operand { a: cond } = (unsafe { *ip }) else {
                     unreachable!("select is followed by its condition operand")
                 };
-                pc += 1;
+                ip = unsafe { ip.add(1) };
                 let v = if r!(cond) != 0 { r128!(a) } else { r128!(b) };
                 w128!(dst, v);
             }
@@ -492,14 +518,133 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 let addr = store.instances[inst as usize].globals[global as usize];
                 store.globals[addr as usize].value = [r!(src), r!(src + 1)];
             }
-            Instr::Load {
-                kind,
-                dst,
+            Instr::Load8U { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::U8))
+                )
+            }
+            Instr::Load16U { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::U16))
+                )
+            }
+            Instr::Load32U { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::U32))
+                )
+            }
+            Instr::Load64 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::U64))
+                )
+            }
+            Instr::LoadI32S8 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::I32S8))
+                )
+            }
+            Instr::LoadI32S16 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(
+                        mem,
+                        mem_len,
+                        r!(addr),
+                        offset as u64,
+                        LoadKind::I32S16
+                    ))
+                )
+            }
+            Instr::LoadI64S8 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(mem, mem_len, r!(addr), offset as u64, LoadKind::I64S8))
+                )
+            }
+            Instr::LoadI64S16 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(
+                        mem,
+                        mem_len,
+                        r!(addr),
+                        offset as u64,
+                        LoadKind::I64S16
+                    ))
+                )
+            }
+            Instr::LoadI64S32 { dst, addr, offset } => {
+                w!(
+                    dst,
+                    check!(load(
+                        mem,
+                        mem_len,
+                        r!(addr),
+                        offset as u64,
+                        LoadKind::I64S32
+                    ))
+                )
+            }
+            Instr::Store8Imm {
                 addr,
+                value,
                 offset,
             } => {
-                let v = check!(load(mem, mem_len, r!(addr), offset as u64, kind));
-                w!(dst, v);
+                check!(store_bytes(
+                    mem,
+                    mem_len,
+                    r!(addr),
+                    offset as u64,
+                    1,
+                    value as i64 as u64
+                ))
+            }
+            Instr::Store16Imm {
+                addr,
+                value,
+                offset,
+            } => {
+                check!(store_bytes(
+                    mem,
+                    mem_len,
+                    r!(addr),
+                    offset as u64,
+                    2,
+                    value as i64 as u64
+                ))
+            }
+            Instr::Store32Imm {
+                addr,
+                value,
+                offset,
+            } => {
+                check!(store_bytes(
+                    mem,
+                    mem_len,
+                    r!(addr),
+                    offset as u64,
+                    4,
+                    value as i64 as u64
+                ))
+            }
+            Instr::Store64Imm {
+                addr,
+                value,
+                offset,
+            } => {
+                check!(store_bytes(
+                    mem,
+                    mem_len,
+                    r!(addr),
+                    offset as u64,
+                    8,
+                    value as i64 as u64
+                ))
             }
             Instr::Store8 { addr, src, offset } => {
                 check!(store_bytes(
@@ -590,7 +735,9 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 };
                 let result = m.grow(delta, &mut store.nondet).unwrap_or(minus_one(is64));
                 w!(dst, result);
+                store.memory_epoch += 1;
                 (mem, mem_len) = memory0(store, inst);
+                mem_epoch = store.memory_epoch;
             }
             Instr::MemoryFill { base, memory } => {
                 let (d, val, n) = (r!(base), r!(base + 1) as u8, r!(base + 2));
@@ -1000,202 +1147,202 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
 
             Instr::BrI32Eq { lhs, rhs, target } => {
                 if r!(lhs) as u32 == r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32Ne { lhs, rhs, target } => {
                 if r!(lhs) as u32 != r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LtS { lhs, rhs, target } => {
                 if (r!(lhs) as i32) < r!(rhs) as i32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LtU { lhs, rhs, target } => {
                 if (r!(lhs) as u32) < r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GtS { lhs, rhs, target } => {
                 if r!(lhs) as i32 > r!(rhs) as i32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GtU { lhs, rhs, target } => {
                 if r!(lhs) as u32 > r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LeS { lhs, rhs, target } => {
                 if r!(lhs) as i32 <= r!(rhs) as i32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LeU { lhs, rhs, target } => {
                 if r!(lhs) as u32 <= r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GeS { lhs, rhs, target } => {
                 if r!(lhs) as i32 >= r!(rhs) as i32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GeU { lhs, rhs, target } => {
                 if r!(lhs) as u32 >= r!(rhs) as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64Eq { lhs, rhs, target } => {
                 if r!(lhs) == r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64Ne { lhs, rhs, target } => {
                 if r!(lhs) != r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LtS { lhs, rhs, target } => {
                 if (r!(lhs) as i64) < r!(rhs) as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LtU { lhs, rhs, target } => {
                 if r!(lhs) < r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GtS { lhs, rhs, target } => {
                 if r!(lhs) as i64 > r!(rhs) as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GtU { lhs, rhs, target } => {
                 if r!(lhs) > r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LeS { lhs, rhs, target } => {
                 if r!(lhs) as i64 <= r!(rhs) as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LeU { lhs, rhs, target } => {
                 if r!(lhs) <= r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GeS { lhs, rhs, target } => {
                 if r!(lhs) as i64 >= r!(rhs) as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GeU { lhs, rhs, target } => {
                 if r!(lhs) >= r!(rhs) {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32EqImm { lhs, imm, target } => {
                 if r!(lhs) as u32 == imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32NeImm { lhs, imm, target } => {
                 if r!(lhs) as u32 != imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LtSImm { lhs, imm, target } => {
                 if (r!(lhs) as i32) < imm {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LtUImm { lhs, imm, target } => {
                 if (r!(lhs) as u32) < imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GtSImm { lhs, imm, target } => {
                 if r!(lhs) as i32 > imm {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GtUImm { lhs, imm, target } => {
                 if r!(lhs) as u32 > imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LeSImm { lhs, imm, target } => {
                 if r!(lhs) as i32 <= imm {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32LeUImm { lhs, imm, target } => {
                 if r!(lhs) as u32 <= imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GeSImm { lhs, imm, target } => {
                 if r!(lhs) as i32 >= imm {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI32GeUImm { lhs, imm, target } => {
                 if r!(lhs) as u32 >= imm as u32 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64EqImm { lhs, imm, target } => {
                 if r!(lhs) as i64 == imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64NeImm { lhs, imm, target } => {
                 if r!(lhs) as i64 != imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LtSImm { lhs, imm, target } => {
                 if (r!(lhs) as i64) < imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LtUImm { lhs, imm, target } => {
                 if r!(lhs) < imm as i64 as u64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GtSImm { lhs, imm, target } => {
                 if r!(lhs) as i64 > imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GtUImm { lhs, imm, target } => {
                 if r!(lhs) > imm as i64 as u64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LeSImm { lhs, imm, target } => {
                 if r!(lhs) as i64 <= imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64LeUImm { lhs, imm, target } => {
                 if r!(lhs) <= imm as i64 as u64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GeSImm { lhs, imm, target } => {
                 if r!(lhs) as i64 >= imm as i64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
             Instr::BrI64GeUImm { lhs, imm, target } => {
                 if r!(lhs) >= imm as i64 as u64 {
-                    pc = target as usize
+                    ip = unsafe { code.add(target as usize) }
                 }
             }
 

@@ -239,6 +239,24 @@ impl Module {
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
     }
+
+    /// The translated instructions of a defined function, one per line with
+    /// the byte offset of the operator each came from: what cmref actually
+    /// executes. `None` for imported or unknown functions.
+    pub fn disassemble(&self, func_index: u32) -> Option<String> {
+        let m = &self.inner;
+        let code = m
+            .funcs
+            .get(func_index.checked_sub(m.num_imported_funcs)? as usize)?;
+        let mut out = format!(
+            "func {func_index}: {} param slots, {} local slots, {} frame slots\n",
+            code.param_slots, code.local_slots, code.frame_slots
+        );
+        for (pc, (instr, offset)) in code.code.iter().zip(code.offsets.iter()).enumerate() {
+            out.push_str(&format!("{pc:5} @0x{offset:06x}  {instr:?}\n"));
+        }
+        Some(out)
+    }
 }
 
 /// Records what a (validated) section declares.

@@ -1179,12 +1179,7 @@ impl<'m> Translator<'m> {
         let addr = self.pop_read();
         let dst = self.push_temp(top.expect("validated load"));
         let instr = match self.memarg_fast(&memarg) {
-            Some(offset) => Instr::Load {
-                kind,
-                dst,
-                addr,
-                offset,
-            },
+            Some(offset) => kind.instr(dst, addr, offset),
             None => Instr::LoadEx {
                 kind,
                 dst,
@@ -1196,7 +1191,34 @@ impl<'m> Translator<'m> {
     }
 
     fn store(&mut self, size: u8, memarg: MemArg) {
-        let src = self.pop_read();
+        let value = self.pop();
+        if let (Some(offset), Some(imm)) = (self.memarg_fast(&memarg), Self::const_imm(&value)) {
+            let addr = self.pop_read();
+            self.emit(match size {
+                1 => Instr::Store8Imm {
+                    addr,
+                    value: imm,
+                    offset,
+                },
+                2 => Instr::Store16Imm {
+                    addr,
+                    value: imm,
+                    offset,
+                },
+                4 => Instr::Store32Imm {
+                    addr,
+                    value: imm,
+                    offset,
+                },
+                _ => Instr::Store64Imm {
+                    addr,
+                    value: imm,
+                    offset,
+                },
+            });
+            return;
+        }
+        let src = self.read(value);
         let addr = self.pop_read();
         let instr = match (self.memarg_fast(&memarg), size) {
             (Some(offset), 1) => Instr::Store8 { addr, src, offset },

@@ -102,6 +102,9 @@ pub struct Store {
     pub(crate) fuel: u64,
     /// Nesting of host calls that re-entered wasm.
     pub(crate) host_depth: u32,
+    /// Counts successful `memory.grow`s, so the interpreter knows when its
+    /// cached memory base may have moved.
+    pub(crate) memory_epoch: u64,
 }
 
 impl Store {
@@ -119,6 +122,7 @@ impl Store {
             nondet: Nondet::new(config.nondet),
             fuel: config.fuel.unwrap_or(u64::MAX),
             host_depth: 0,
+            memory_epoch: 0,
         }
     }
 
