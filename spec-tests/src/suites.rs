@@ -18,16 +18,47 @@ pub struct Script {
 pub const TESTSUITE_PREFIX: &str = "testsuite:";
 
 /// The features a script needs, inferred from where it lives: the official
-/// versioned suites are run with exactly their version's features.
+/// versioned suites run with exactly their version's features, a proposal's
+/// suite with Wasm 2.0 plus what that proposal needs, anything else with
+/// everything cmref supports.
 pub fn features_for(name: &str) -> WasmFeatures {
+    use WasmFeatures as F;
     if name.contains("wasm-v1/") {
-        WasmFeatures::WASM1
-    } else if name.contains("proposals/simd/") {
-        // One script of the SIMD proposal also uses multiple memories.
-        WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY
-    } else {
-        WasmFeatures::WASM2
+        return F::WASM1;
     }
+    if name.contains("wasm-v2/") {
+        return F::WASM2;
+    }
+    if name.contains("wasm-v3/") || name.contains("wasm-latest/") {
+        return F::WASM3;
+    }
+    let proposal = name
+        .split("proposals/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next());
+    match proposal {
+        // One script of the SIMD proposal also uses multiple memories.
+        Some("simd") => F::WASM2 | F::MULTI_MEMORY,
+        Some("relaxed-simd") => F::WASM2 | F::RELAXED_SIMD,
+        Some("multi-memory") => F::WASM2 | F::MULTI_MEMORY,
+        Some("memory64") => F::WASM2 | F::MEMORY64 | F::MULTI_MEMORY,
+        Some("extended-const") => F::WASM2 | F::EXTENDED_CONST,
+        Some("custom-page-sizes") => F::WASM2 | F::CUSTOM_PAGE_SIZES | F::MULTI_MEMORY,
+        Some("wide-arithmetic") => F::WASM2 | F::WIDE_ARITHMETIC,
+        Some("threads") => F::WASM2 | F::THREADS,
+        Some("annotations") => F::WASM2,
+        Some("tail-call") => F::WASM2 | F::TAIL_CALL,
+        Some("function-references") => F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL,
+        Some("gc") => F::WASM3,
+        Some("exceptions") => F::WASM3 | F::LEGACY_EXCEPTIONS,
+        _ => supported(),
+    }
+}
+
+/// Everything cmref executes today; scripts outside the official suites
+/// (e.g. conformance/) run with these.
+pub fn supported() -> WasmFeatures {
+    WasmFeatures::WASM2
 }
 
 /// The scripts of an embedded suite directory such as `wasm-v2` or
