@@ -27,8 +27,16 @@ pub struct Config {
     pub fuel: Option<u64>,
     /// How nondeterministic choices are made.
     pub nondet: NondetMode,
-    /// Maximum nesting of host calls that re-enter wasm.
+    /// Maximum nesting of host calls that re-enter wasm (cross-component
+    /// calls count: each one re-enters wasm from a lowered import).
     pub max_host_reentry: u32,
+    /// Maximum nesting of component definitions inside one binary, and of
+    /// component instantiations inside one another.
+    pub max_component_nesting: u32,
+    /// Maximum size in bytes of the component-level values one lift may
+    /// produce (each `Val` counts its own size plus its string bytes), so a
+    /// guest cannot make the host allocate without bound.
+    pub max_value_bytes: u64,
 }
 
 impl Default for Config {
@@ -42,6 +50,8 @@ impl Default for Config {
             fuel: None,
             nondet: NondetMode::Deterministic,
             max_host_reentry: 64,
+            max_component_nesting: 100,
+            max_value_bytes: 1 << 30,
         }
     }
 }
@@ -74,6 +84,11 @@ impl Config {
 
     pub fn nondet(mut self, mode: NondetMode) -> Self {
         self.nondet = mode;
+        self
+    }
+
+    pub fn max_host_reentry(mut self, depth: u32) -> Self {
+        self.max_host_reentry = depth;
         self
     }
 }

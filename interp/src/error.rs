@@ -27,6 +27,9 @@ pub enum TrapKind {
     OutOfFuel,
     /// A host function trapped.
     Host,
+    /// A rule of the Component Model's Canonical ABI failed (the spec's
+    /// `trap()`); the message names the rule.
+    CanonicalAbi,
 }
 
 impl TrapKind {
@@ -48,6 +51,7 @@ impl TrapKind {
             TrapKind::CallStackExhausted => "call stack exhausted",
             TrapKind::OutOfFuel => "all fuel consumed",
             TrapKind::Host => "host trap",
+            TrapKind::CanonicalAbi => "canonical ABI trap",
         }
     }
 

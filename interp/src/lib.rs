@@ -18,6 +18,7 @@
 //! assert_eq!(store.call(add, &[Val::I32(2), Val::I32(3)]).unwrap(), vec![Val::I32(5)]);
 //! ```
 
+pub mod component;
 mod config;
 mod error;
 pub(crate) mod exec;

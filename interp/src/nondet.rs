@@ -122,6 +122,16 @@ impl Nondet {
         }
     }
 
+    /// Raw random bits for choices whose shape the caller defines (e.g. the
+    /// Canonical ABI's `random_nan_bits`); 0 in deterministic mode, where the
+    /// caller must not ask (it takes the deterministic profile's choice).
+    pub fn random_bits(&mut self) -> u64 {
+        match self.mode {
+            NondetMode::Deterministic => 0,
+            NondetMode::Seeded(_) => self.next_u64(),
+        }
+    }
+
     /// Whether a `memory.grow` (or `table.grow`) that the limits allow fails
     /// anyway, as the spec permits. Seeded mode fails one grow in 16.
     pub fn grow_fails(&mut self) -> bool {

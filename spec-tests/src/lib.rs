@@ -1,6 +1,7 @@
 //! The `.wast` script engine of cmref and the harness that runs the spec
 //! suites against it.
 
+pub mod component;
 pub mod core_values;
 pub mod manifest;
 pub mod report;

@@ -9,13 +9,19 @@ use crate::report::FileReport;
 use crate::script::{ScriptOptions, run_script};
 use crate::suites::Script;
 
+/// The stack of each worker thread.
+pub const WORKER_STACK_BYTES: usize = 256 << 20;
+
 /// Runs scripts on `jobs` threads; reports come back in input order.
 pub fn run_all(scripts: &[Script], nondet: NondetMode, jobs: usize) -> Vec<FileReport> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; scripts.len()]);
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, scripts.len().max(1)) {
-            scope.spawn(|| {
+            // Calls between components recurse on the host stack (bounded by
+            // `Config::max_host_reentry`); give them room.
+            let worker = std::thread::Builder::new().stack_size(WORKER_STACK_BYTES);
+            let spawned = worker.spawn_scoped(scope, || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(script) = scripts.get(i) else { break };
@@ -27,6 +33,9 @@ pub fn run_all(scripts: &[Script], nondet: NondetMode, jobs: usize) -> Vec<FileR
                     results.lock().expect("results lock")[i] = Some(report);
                 }
             });
+            if let Err(e) = spawned {
+                eprintln!("cm-test: cannot start a worker thread: {e}");
+            }
         }
     });
     results

@@ -12,6 +12,7 @@ use wast::core::WastRetCore;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
+use crate::component::{self as cm, ComponentState};
 use crate::core_values;
 use crate::report::{DirectiveResult, FileReport};
 use crate::spectest;
@@ -126,13 +127,42 @@ fn directive_kind(d: &WastDirective<'_>) -> &'static str {
 
 type Outcome = Result<(), String>;
 
+/// A core module or a component, compiled.
+enum Compiled {
+    Core(Module),
+    Component(cmref_interp::component::Component),
+}
+
+/// An instance a directive can address: core or component.
+#[derive(Clone)]
+enum Target {
+    Core(Instance),
+    Component(cmref_interp::component::Instance),
+}
+
+/// What an invocation returned.
+enum Results {
+    Core(Vec<Val>),
+    Component(Vec<cmref_interp::component::Val>),
+}
+
+impl Results {
+    fn show(&self) -> String {
+        match self {
+            Results::Core(v) => core_values::show_all(v),
+            Results::Component(v) => cm::show_all(v),
+        }
+    }
+}
+
 struct Runner {
     engine: Engine,
     store: Store,
     linker: Linker,
     definitions: HashMap<String, Module>,
     instances: HashMap<String, Instance>,
-    current: Option<Instance>,
+    current: Option<Target>,
+    components: ComponentState,
 }
 
 /// The text of an error for failure messages.
@@ -161,6 +191,7 @@ impl Runner {
             definitions: HashMap::new(),
             instances: HashMap::new(),
             current: None,
+            components: ComponentState::default(),
         })
     }
 
@@ -168,37 +199,55 @@ impl Runner {
         match d {
             WastDirective::Module(mut module) => {
                 let name = quote_id(&module);
-                let instance = self
-                    .instantiate_quote(&mut module)
-                    .map_err(|e| describe(&e))?;
-                self.bind(name, instance);
+                let compiled = self.compile_quote(&mut module).map_err(|e| describe(&e))?;
+                let target = self.instantiate(&compiled).map_err(|e| describe(&e))?;
+                self.bind(name, target);
                 Ok(())
             }
             WastDirective::ModuleDefinition(mut module) => {
                 let name = quote_id(&module);
                 let compiled = self.compile_quote(&mut module).map_err(|e| describe(&e))?;
                 if let Some(name) = name {
-                    self.definitions.insert(name, compiled);
+                    match compiled {
+                        Compiled::Core(m) => {
+                            self.definitions.insert(name, m);
+                        }
+                        Compiled::Component(c) => {
+                            self.components.definitions.insert(name, c);
+                        }
+                    }
                 }
                 Ok(())
             }
             WastDirective::ModuleInstance {
                 instance, module, ..
             } => {
-                let module = module
-                    .and_then(|m| self.definitions.get(m.name()))
-                    .cloned()
-                    .ok_or("module instance: unknown module definition")?;
-                let inst = self
-                    .linker
-                    .instantiate(&mut self.store, &module)
-                    .map_err(|e| describe(&e))?;
-                self.bind(instance.map(|i| i.name().to_string()), inst);
+                let name = module.map(|m| m.name());
+                let compiled = match name.and_then(|n| self.components.definitions.get(n)) {
+                    Some(c) => Compiled::Component(c.clone()),
+                    None => Compiled::Core(
+                        name.and_then(|n| self.definitions.get(n))
+                            .cloned()
+                            .ok_or("module instance: unknown module definition")?,
+                    ),
+                };
+                let target = self.instantiate(&compiled).map_err(|e| describe(&e))?;
+                self.bind(instance.map(|i| i.name().to_string()), target);
                 Ok(())
             }
             WastDirective::Register { name, module, .. } => {
-                let inst = self.instance(module.map(|m| m.name()))?;
-                self.linker.instance(&self.store, name, inst);
+                match self.target(module.map(|m| m.name()))? {
+                    Target::Core(inst) => {
+                        self.linker.instance(&self.store, name, inst);
+                    }
+                    Target::Component(inst) => {
+                        self.components
+                            .linker
+                            .root()
+                            .instance_exports(name, &inst)
+                            .map_err(|e| describe(&e))?;
+                    }
+                }
                 Ok(())
             }
             WastDirective::Invoke(invoke) => {
@@ -208,20 +257,24 @@ impl Runner {
                 let actual = self
                     .execute(exec)
                     .map_err(|e| format!("expected results, got {}", describe(&e)))?;
-                self.check_results(&results, &actual)
+                match actual {
+                    Results::Core(actual) => self.check_results(&results, &actual),
+                    Results::Component(actual) => check_component_results(&results, &actual),
+                }
             }
-            WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec) {
-                Ok(vals) => Err(format!(
-                    "expected trap `{message}`, got {}",
-                    core_values::show_all(&vals)
-                )),
-                Err(Error::Trap(t)) if t.message.contains(message) => Ok(()),
-                Err(e) => Err(format!("expected trap `{message}`, got {}", describe(&e))),
-            },
+            WastDirective::AssertTrap { exec, message, .. } => {
+                let component = self.is_component_exec(&exec);
+                match self.execute(exec) {
+                    Ok(vals) => Err(format!("expected trap `{message}`, got {}", vals.show())),
+                    Err(Error::Trap(t)) if !component && t.message.contains(message) => Ok(()),
+                    Err(Error::Trap(t)) if component && cm::trap_matches(message, &t) => Ok(()),
+                    Err(e) => Err(format!("expected trap `{message}`, got {}", describe(&e))),
+                }
+            }
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
                 Ok(vals) => Err(format!(
                     "expected exhaustion `{message}`, got {}",
-                    core_values::show_all(&vals)
+                    vals.show()
                 )),
                 Err(Error::Trap(t)) if t.kind == TrapKind::CallStackExhausted => Ok(()),
                 Err(e) => Err(format!(
@@ -263,7 +316,7 @@ impl Runner {
                 ..
             } => {
                 let compiled = self.compile_wat(&mut module).map_err(|e| describe(&e))?;
-                match self.linker.instantiate(&mut self.store, &compiled) {
+                match self.instantiate(&compiled) {
                     Ok(_) => Err(format!(
                         "expected unlinkable (`{message}`), but it instantiated"
                     )),
@@ -281,60 +334,115 @@ impl Runner {
         }
     }
 
-    fn bind(&mut self, name: Option<String>, instance: Instance) {
+    fn bind(&mut self, name: Option<String>, target: Target) {
         if let Some(name) = name {
-            self.instances.insert(name, instance);
+            match &target {
+                Target::Core(i) => {
+                    self.instances.insert(name, *i);
+                }
+                Target::Component(i) => {
+                    self.components.instances.insert(name, i.clone());
+                }
+            }
         }
-        self.current = Some(instance);
+        self.current = Some(target);
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+    fn target(&self, name: Option<&str>) -> Result<Target, String> {
         match name {
-            Some(name) => self
-                .instances
-                .get(name)
-                .copied()
-                .ok_or_else(|| format!("unknown instance `{name}`")),
+            Some(name) => match self.components.instances.get(name) {
+                Some(i) => Ok(Target::Component(i.clone())),
+                None => self
+                    .instances
+                    .get(name)
+                    .map(|i| Target::Core(*i))
+                    .ok_or_else(|| format!("unknown instance `{name}`")),
+            },
             None => self
                 .current
+                .clone()
                 .ok_or_else(|| "no module instantiated yet".to_string()),
         }
     }
 
-    fn compile_bytes(&self, bytes: &[u8]) -> cmref_interp::Result<Module> {
-        Module::new(&self.engine, bytes)
+    fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+        match self.target(name)? {
+            Target::Core(i) => Ok(i),
+            Target::Component(_) => {
+                Err("expected a core module instance, found a component instance".into())
+            }
+        }
     }
 
-    /// Encodes a (possibly quoted) module; text errors count as malformed.
-    fn compile_quote(&mut self, module: &mut QuoteWat<'_>) -> cmref_interp::Result<Module> {
-        if let QuoteWat::QuoteComponent(..) = module {
-            return Err(Error::Unsupported("components".into()));
+    /// Whether an `assert_trap`'s action runs a component.
+    fn is_component_exec(&self, exec: &WastExecute<'_>) -> bool {
+        match exec {
+            WastExecute::Invoke(i) => matches!(
+                self.target(i.module.map(|m| m.name())),
+                Ok(Target::Component(_))
+            ),
+            WastExecute::Wat(Wat::Component(_)) => true,
+            _ => false,
         }
+    }
+
+    fn compile_bytes(&self, bytes: &[u8]) -> cmref_interp::Result<Compiled> {
+        if cm::is_component(bytes) {
+            return self
+                .components
+                .compile(&self.engine, bytes)
+                .map(Compiled::Component);
+        }
+        Module::new(&self.engine, bytes).map(Compiled::Core)
+    }
+
+    /// Encodes a (possibly quoted) module or component; text errors count
+    /// as malformed.
+    fn compile_quote(&mut self, module: &mut QuoteWat<'_>) -> cmref_interp::Result<Compiled> {
         let bytes = module
             .encode()
             .map_err(|e| Error::Malformed(format!("text: {e}")))?;
         self.compile_bytes(&bytes)
     }
 
-    fn compile_wat(&mut self, module: &mut Wat<'_>) -> cmref_interp::Result<Module> {
-        if let Wat::Component(_) = module {
-            return Err(Error::Unsupported("components".into()));
-        }
+    fn compile_wat(&mut self, module: &mut Wat<'_>) -> cmref_interp::Result<Compiled> {
         let bytes = module
             .encode()
             .map_err(|e| Error::Malformed(format!("text: {e}")))?;
         self.compile_bytes(&bytes)
     }
 
-    fn instantiate_quote(&mut self, module: &mut QuoteWat<'_>) -> cmref_interp::Result<Instance> {
-        let compiled = self.compile_quote(module)?;
-        self.linker.instantiate(&mut self.store, &compiled)
+    fn instantiate(&mut self, compiled: &Compiled) -> cmref_interp::Result<Target> {
+        match compiled {
+            Compiled::Core(m) => self
+                .linker
+                .instantiate(&mut self.store, m)
+                .map(Target::Core),
+            Compiled::Component(c) => self
+                .components
+                .instantiate(&mut self.store, c)
+                .map(Target::Component),
+        }
     }
 
-    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> cmref_interp::Result<Vec<Val>> {
-        let instance = self
-            .instance(invoke.module.map(|m| m.name()))
-            .map_err(Error::Api)?;
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> cmref_interp::Result<Results> {
+        match self
+            .target(invoke.module.map(|m| m.name()))
+            .map_err(Error::Api)?
+        {
+            Target::Core(instance) => self.invoke_core(instance, invoke).map(Results::Core),
+            Target::Component(instance) => self
+                .components
+                .invoke(&mut self.store, &instance, invoke)
+                .map(Results::Component),
+        }
+    }
+
+    fn invoke_core(
+        &mut self,
+        instance: Instance,
+        invoke: &WastInvoke<'_>,
+    ) -> cmref_interp::Result<Vec<Val>> {
         let func = instance
             .get_func(&self.store, invoke.name)
             .ok_or_else(|| Error::Api(format!("no exported function `{}`", invoke.name)))?;
@@ -348,20 +456,20 @@ impl Runner {
         self.store.call(func, &args)
     }
 
-    fn execute(&mut self, exec: WastExecute<'_>) -> cmref_interp::Result<Vec<Val>> {
+    fn execute(&mut self, exec: WastExecute<'_>) -> cmref_interp::Result<Results> {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(mut module) => {
                 let compiled = self.compile_wat(&mut module)?;
-                self.linker.instantiate(&mut self.store, &compiled)?;
-                Ok(Vec::new())
+                self.instantiate(&compiled)?;
+                Ok(Results::Core(Vec::new()))
             }
             WastExecute::Get { module, global, .. } => {
                 let instance = self
                     .instance(module.map(|m| m.name()))
                     .map_err(Error::Api)?;
                 match instance.get_export(&self.store, global) {
-                    Some(Extern::Global(g)) => Ok(vec![g.get(&self.store)]),
+                    Some(Extern::Global(g)) => Ok(Results::Core(vec![g.get(&self.store)])),
                     _ => Err(Error::Api(format!("no exported global `{global}`"))),
                 }
             }
@@ -398,6 +506,30 @@ impl Runner {
             ))
         }
     }
+}
+
+/// Compares component results with the expected ones.
+fn check_component_results(
+    expected: &[WastRet<'_>],
+    actual: &[cmref_interp::component::Val],
+) -> Outcome {
+    let mut ok = expected.len() == actual.len();
+    if ok {
+        for (e, a) in expected.iter().zip(actual) {
+            if !cm::ret_matches(e, a)? {
+                ok = false;
+            }
+        }
+    }
+    if ok {
+        return Ok(());
+    }
+    let shown: Vec<String> = expected.iter().map(cm::show_expected).collect();
+    Err(format!(
+        "expected [{}]\nactual   {}",
+        shown.join(", "),
+        cm::show_all(actual)
+    ))
 }
 
 /// The `$id` of a module directive, if it has one.

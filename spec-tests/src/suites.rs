@@ -32,6 +32,11 @@ pub fn features_for(name: &str) -> WasmFeatures {
     if name.contains("wasm-v3/") || name.contains("wasm-latest/") {
         return F::WASM3;
     }
+    // The Component Model suite runs its core modules with Wasm 3.0 (what
+    // its reference runner validates with).
+    if name.contains("component-model/") {
+        return F::WASM3 | crate::component::features();
+    }
     let proposal = name
         .split("proposals/")
         .nth(1)
@@ -58,7 +63,25 @@ pub fn features_for(name: &str) -> WasmFeatures {
 /// Everything cmref executes today; scripts outside the official suites
 /// (e.g. conformance/) run with these.
 pub fn supported() -> WasmFeatures {
-    WasmFeatures::WASM2
+    cmref_interp::component::features()
+}
+
+/// The environment variable that overrides where the official Component
+/// Model suite is.
+pub const COMPONENT_SUITE_ENV: &str = "CMREF_COMPONENT_SUITE";
+
+/// The directories of the official Component Model suite that cmref runs
+/// (`async/` needs the async ABI).
+pub const COMPONENT_SUITE_DIRS: &[&str] =
+    &["values", "resources", "validation", "linking", "binary"];
+
+/// Where the official Component Model suite is: `$CMREF_COMPONENT_SUITE`,
+/// or `../shared/suites/component-model` next to the project.
+pub fn component_suite_dir() -> PathBuf {
+    match std::env::var_os(COMPONENT_SUITE_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/suites/component-model"),
+    }
 }
 
 /// The scripts of an embedded suite directory such as `wasm-v2` or

@@ -108,7 +108,9 @@ fn grow_stack(ts: &mut ThreadState, need: usize, max: usize) -> Result<(), TrapK
 /// function suspends, or something traps (the trap carries a backtrace).
 pub(crate) fn run(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
     run_loop(store, ts).map_err(|mut trap| {
-        trap.backtrace = backtrace(store, ts);
+        // A trap raised by a nested thread (a host function that re-entered
+        // wasm, e.g. a component call) keeps its inner frames; ours follow.
+        trap.backtrace.extend(backtrace(store, ts));
         trap
     })
 }

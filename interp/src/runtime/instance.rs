@@ -17,6 +17,21 @@ use crate::values::{Func, func_ref};
 impl Instance {
     /// Instantiates `module` with `imports` given in the module's import order.
     pub fn new(store: &mut Store, module: &Module, imports: &[Extern]) -> Result<Instance> {
+        let (instance, start) = instantiate(store, module, imports)?;
+        if let Some(start) = start {
+            store.call(start, &[])?;
+        }
+        Ok(instance)
+    }
+
+    /// Instantiates `module` up to, not including, its start function, which
+    /// is returned for the caller to run (a component runs it as a task of
+    /// the component instance).
+    pub(crate) fn new_deferring_start(
+        store: &mut Store,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<(Instance, Option<Func>)> {
         instantiate(store, module, imports)
     }
 }
@@ -80,7 +95,11 @@ fn check_import(store: &Store, module: &Module, index: usize, ext: &Extern) -> R
     }
 }
 
-fn instantiate(store: &mut Store, module: &Module, imports: &[Extern]) -> Result<Instance> {
+fn instantiate(
+    store: &mut Store,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<(Instance, Option<Func>)> {
     if !store.engine.same(module.engine()) {
         return Err(Error::Api(
             "module and store come from different engines".into(),
@@ -233,11 +252,10 @@ fn instantiate(store: &mut Store, module: &Module, imports: &[Extern]) -> Result
             store.datas[daddr as usize].bytes = Arc::from(&[][..]);
         }
     }
-    if let Some(start) = m.start {
-        let f = Func(store.instances[id as usize].funcs[start as usize]);
-        store.call(f, &[])?;
-    }
-    Ok(instance)
+    let start = m
+        .start
+        .map(|start| Func(store.instances[id as usize].funcs[start as usize]));
+    Ok((instance, start))
 }
 
 fn drop_elem(store: &mut Store, instance: u32, elem: usize) {

@@ -105,6 +105,9 @@ pub struct Store {
     /// Counts successful `memory.grow`s, so the interpreter knows when its
     /// cached memory base may have moved.
     pub(crate) memory_epoch: u64,
+    /// Component instances, component functions, resource types, tasks and
+    /// threads (empty unless components are instantiated).
+    pub(crate) component: crate::component::ComponentStore,
 }
 
 impl Store {
@@ -123,6 +126,7 @@ impl Store {
             fuel: config.fuel.unwrap_or(u64::MAX),
             host_depth: 0,
             memory_epoch: 0,
+            component: Default::default(),
         }
     }
 

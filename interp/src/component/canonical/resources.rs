@@ -1,0 +1,87 @@
+//! CanonicalABI.md, "Resource State": handles and resource types. (Lifting
+//! and lowering handles is in `load`/`storing`, the `resource.*` built-ins
+//! in `canon`, as in the spec.)
+
+use std::sync::Arc;
+
+use crate::component::store::{InstanceId, TaskId};
+use crate::component::types::ResourceType;
+use crate::error::Trap;
+use crate::runtime::store::Store;
+use crate::values::Func as CoreFunc;
+
+/// `definitions.py::ResourceHandle`.
+#[derive(Clone, Debug)]
+pub(crate) struct ResourceHandle {
+    pub(crate) rt: ResourceType,
+    pub(crate) rep: u32,
+    pub(crate) own: bool,
+    pub(crate) borrow_scope: Option<TaskId>,
+    pub(crate) num_lends: u32,
+}
+
+impl ResourceHandle {
+    /// `ResourceHandle.__init__`.
+    pub(crate) fn new(
+        rt: ResourceType,
+        rep: u32,
+        own: bool,
+        borrow_scope: Option<TaskId>,
+    ) -> ResourceHandle {
+        ResourceHandle {
+            rt,
+            rep,
+            own,
+            borrow_scope,
+            num_lends: 0,
+        }
+    }
+}
+
+/// What a slot of `ComponentInstance.handles` holds. The spec's table also
+/// holds waitables, waitable sets and error contexts, which only the async
+/// built-ins create.
+#[derive(Clone, Debug)]
+pub(crate) enum HandleElem {
+    Resource(ResourceHandle),
+}
+
+/// A host destructor: called with the rep of a dropped owned handle.
+pub type HostDtor = dyn Fn(&mut Store, u32) -> Result<(), Trap> + Send + Sync;
+
+/// A resource type's destructor (`ResourceType.dtor`).
+#[derive(Clone)]
+pub(crate) enum Dtor {
+    None,
+    /// A core function of the implementing instance, `(func (param i32))`.
+    Core(CoreFunc),
+    Host(Arc<HostDtor>),
+}
+
+impl std::fmt::Debug for Dtor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dtor::None => f.write_str("None"),
+            Dtor::Core(func) => write!(f, "Core({func:?})"),
+            Dtor::Host(_) => f.write_str("Host(..)"),
+        }
+    }
+}
+
+/// `definitions.py::ResourceType`: the implementing instance (`None` for a
+/// resource the host implements) and the destructor.
+#[derive(Clone, Debug)]
+pub(crate) struct ResourceTypeInst {
+    pub(crate) impl_: Option<InstanceId>,
+    pub(crate) dtor: Dtor,
+    /// How to name it in messages.
+    pub(crate) name: String,
+}
+
+/// Describes a resource type for a trap message.
+pub(crate) fn describe(store: &Store, rt: ResourceType) -> String {
+    match store.component.resource_types.get(rt.0 as usize) {
+        Some(r) => format!("{rt} ({})", r.name),
+        None => rt.to_string(),
+    }
+}
