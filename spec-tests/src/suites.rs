@@ -76,12 +76,25 @@ pub const COMPONENT_SUITE_DIRS: &[&str] =
     &["values", "resources", "validation", "linking", "binary"];
 
 /// Where the official Component Model suite is: `$CMREF_COMPONENT_SUITE`,
-/// or `../shared/suites/component-model` next to the project.
+/// or `../shared/suites/component-model` relative to the project root (for
+/// a git worktree kept in a subdirectory, the nearest such directory above
+/// the project).
 pub fn component_suite_dir() -> PathBuf {
-    match std::env::var_os(COMPONENT_SUITE_ENV) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/suites/component-model"),
+    if let Some(dir) = std::env::var_os(COMPONENT_SUITE_ENV) {
+        return PathBuf::from(dir);
     }
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.join(".."), Path::to_path_buf);
+    let default = project.join("../shared/suites/component-model");
+    project
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|a| a.join("shared/suites/component-model"))
+        .find(|d| d.is_dir())
+        .unwrap_or(default)
 }
 
 /// The scripts of an embedded suite directory such as `wasm-v2` or

@@ -103,3 +103,89 @@ fn malformed_input_is_an_error_not_a_crash() {
         "{err}"
     );
 }
+
+/// The component in conformance/ that the README's examples use.
+fn concat_wat() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/component/concat.wat")
+}
+
+#[test]
+fn invokes_a_component_export_with_wave_values() {
+    assert_eq!(
+        cm_run(&concat_wat(), &["--invoke", r#"concat("a", "b")"#]),
+        (0, "\"ab\"\n".into(), String::new())
+    );
+    // Escapes and non-ASCII text go through WAVE both ways.
+    let (code, out, err) = cm_run(
+        &concat_wat(),
+        &["--invoke", r#"concat("☃\n", "\u{1f370}")"#],
+    );
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "\"☃\\n🍰\"\n", ""));
+}
+
+#[test]
+fn invokes_a_function_of_an_exported_instance_by_its_full_name() {
+    for name in ["math#add", "math.add"] {
+        let (code, out, err) = cm_run(&concat_wat(), &["--invoke", &format!("{name}(2, 40)")]);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, "42\n", ""),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn invokes_a_binary_component() {
+    let bytes = wat::parse_file(concat_wat()).unwrap();
+    let file = write("concat.wasm", &bytes);
+    let (code, out, _) = cm_run(&file, &["--invoke", r#"concat("x", "")"#]);
+    assert_eq!((code, out.as_str()), (0, "\"x\"\n"));
+}
+
+#[test]
+fn a_component_trap_exits_nonzero_with_message_and_backtrace() {
+    let (code, out, err) = cm_run(&concat_wat(), &["--invoke", "fail()"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.starts_with("error: trap: unreachable\n"), "{err}");
+    assert!(err.contains("wasm backtrace:\n  0: check @ 0x"), "{err}");
+    assert!(err.contains("\n  1: <wasm function 3> @ 0x"), "{err}");
+}
+
+#[test]
+fn an_unknown_component_export_lists_the_functions_with_their_types() {
+    let (code, _, err) = cm_run(&concat_wat(), &["--invoke", "concatenate()"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no exported function `concatenate`"), "{err}");
+    assert!(
+        err.contains("  concat: func(a: string, b: string) -> string\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  math#add: func(a: u32, b: u32) -> u32"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_component_arguments_are_reported() {
+    let (code, _, err) = cm_run(&concat_wat(), &["--invoke", r#"concat(1, "b")"#]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot parse the arguments"), "{err}");
+    let (code, _, err) = cm_run(&concat_wat(), &["--invoke", r#"concat("a")"#]);
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
+fn a_component_with_imports_is_unlinkable_with_their_names() {
+    let wat = r#"(component (import "host-fn" (func)))"#;
+    let file = write("imports.wat", wat.as_bytes());
+    let (code, _, err) = cm_run(&file, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("unlinkable: unknown import `host-fn`"),
+        "{err}"
+    );
+}

@@ -1,23 +1,27 @@
-//! `cm-run`: runs a WebAssembly module (binary or `.wat` text) and calls an
-//! exported function: `cm-run fib.wat --invoke 'fib(30)'`.
+//! `cm-run`: runs a WebAssembly module or component (binary or `.wat`
+//! text) and calls an exported function: `cm-run fib.wat --invoke
+//! 'fib(30)'`, `cm-run c.wat --invoke 'concat("a", "b")'`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use cmref_interp::component::{self, Component};
 use cmref_interp::{
     Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, WasmFeatures,
 };
-use cmref_tools::core_call;
+use cmref_tools::{component_call, core_call};
 
-/// Run a WebAssembly module on cmref.
+/// Run a WebAssembly module or component on cmref.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// The module: a binary `.wasm` or `.wat` text.
+    /// The module or component: a binary `.wasm` or `.wat` text.
     file: PathBuf,
-    /// Call this export, e.g. `fib(30)` or `f(1.5, i32x4(1, 2, 3, 4))`, and
-    /// print each result on its own line.
+    /// Call this export, e.g. `fib(30)` or `f(1.5, i32x4(1, 2, 3, 4))` for a
+    /// module, `concat("a", "b")` (WAVE values) for a component, and print
+    /// each result on its own line. Functions of exported instances are
+    /// named `instance#func`.
     #[arg(long, value_name = "CALL")]
     invoke: Option<String>,
     /// Instruction budget; running out is a trap.
@@ -63,17 +67,23 @@ fn run(args: &Args) -> Result<(), Error> {
         e.set_path(&args.file);
         Error::Malformed(e.to_string())
     })?;
-    let mut config = Config::default()
-        .features(WasmFeatures::WASM2)
-        .fuel(args.fuel)
-        .nondet(
-            args.seed
-                .map_or(NondetMode::Deterministic, NondetMode::Seeded),
-        );
+    let is_component = wasm.get(4..8).is_some_and(|v| v != [1, 0, 0, 0]);
+    let features = if is_component {
+        cmref_interp::component::features()
+    } else {
+        WasmFeatures::WASM2
+    };
+    let mut config = Config::default().features(features).fuel(args.fuel).nondet(
+        args.seed
+            .map_or(NondetMode::Deterministic, NondetMode::Seeded),
+    );
     if let Some(max) = args.max_memory {
         config = config.max_memory_bytes(max);
     }
     let engine = Engine::new(config);
+    if is_component {
+        return run_component(&engine, &wasm, args.invoke.as_deref());
+    }
     let module = Module::new(&engine, &wasm)?;
     let mut store = Store::new(&engine);
     let instance = Linker::new().instantiate(&mut store, &module)?;
@@ -113,6 +123,41 @@ fn run(args: &Args) -> Result<(), Error> {
     let vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
     for result in store.call(func, &vals)? {
         println!("{}", core_call::format_val(&result));
+    }
+    Ok(())
+}
+
+/// Instantiates a component (it may not import anything: cm-run provides
+/// no host functions yet) and calls `invoke` on it.
+fn run_component(engine: &Engine, wasm: &[u8], invoke: Option<&str>) -> Result<(), Error> {
+    let component = Component::new(engine, wasm)?;
+    let mut store = Store::new(engine);
+    let instance = component::Linker::new().instantiate(&mut store, &component)?;
+    let Some(invoke) = invoke else {
+        return Ok(());
+    };
+    let (name, args) = component_call::split_call(invoke).map_err(Error::Api)?;
+    let exports = instance.exports();
+    let Some(func) = component_call::find_func(&exports, name) else {
+        let mut lines = Vec::new();
+        for (path, f) in exports.funcs() {
+            let ty = f.ty(&store).map(|t| t.to_string()).unwrap_or_default();
+            lines.push(format!("  {}: {ty}", path.join("#")));
+        }
+        return Err(Error::Api(format!(
+            "no exported function `{name}`; the exported functions are:\n{}",
+            if lines.is_empty() {
+                "  (none)".to_string()
+            } else {
+                lines.join("\n")
+            }
+        )));
+    };
+    let ty = func.ty(&store)?;
+    let vals = component_call::parse_args(args, &ty.params).map_err(Error::Api)?;
+    let results = func.call(&mut store, &vals)?;
+    for (v, t) in results.iter().zip(ty.result.iter()) {
+        println!("{}", component_call::to_wave(v, t).map_err(Error::Api)?);
     }
     Ok(())
 }

@@ -110,11 +110,6 @@ impl LiftLowerContext {
         };
         let ptr_type = self.memory()?.ptr_type();
         let inst = self.inst;
-        store.component.inst_mut(inst)?.may_leave = false;
-        let int = |v: u64| match ptr_type {
-            PtrType::I32 => Val::U32(v as u32),
-            PtrType::I64 => Val::U64(v),
-        };
         if ptr_type == PtrType::I32
             && [old, old_byte_length, new_byte_length]
                 .iter()
@@ -122,6 +117,14 @@ impl LiftLowerContext {
         {
             return trap("a `realloc` argument exceeds the 32-bit address space");
         }
+        if !store.component.inst(inst)?.may_leave {
+            return Err(internal("reallocate while may_leave is false"));
+        }
+        store.component.inst_mut(inst)?.may_leave = false;
+        let int = |v: u64| match ptr_type {
+            PtrType::I32 => Val::U32(v as u32),
+            PtrType::I64 => Val::U64(v),
+        };
         let args = vec![
             int(old),
             int(old_byte_length),
