@@ -266,10 +266,52 @@ pub fn ret_matches(expected: &WastRet<'_>, actual: &Val) -> Result<bool, String>
     })
 }
 
+/// Renders an expected script value the way results are shown.
+pub fn show_wast_val(v: &WastVal<'_>) -> String {
+    let seq = |vs: &[WastVal<'_>]| vs.iter().map(show_wast_val).collect::<Vec<_>>().join(", ");
+    let opt = |v: &Option<Box<WastVal<'_>>>| {
+        v.as_ref()
+            .map(|v| format!("({})", show_wast_val(v)))
+            .unwrap_or_default()
+    };
+    match v {
+        WastVal::Bool(b) => b.to_string(),
+        WastVal::U8(x) => x.to_string(),
+        WastVal::S8(x) => x.to_string(),
+        WastVal::U16(x) => x.to_string(),
+        WastVal::S16(x) => x.to_string(),
+        WastVal::U32(x) => x.to_string(),
+        WastVal::S32(x) => x.to_string(),
+        WastVal::U64(x) => x.to_string(),
+        WastVal::S64(x) => x.to_string(),
+        WastVal::F32(f) => Val::F32(f32::from_bits(f.bits)).to_string(),
+        WastVal::F64(f) => Val::F64(f64::from_bits(f.bits)).to_string(),
+        WastVal::Char(c) => format!("{c:?}"),
+        WastVal::String(s) => format!("{s:?}"),
+        WastVal::List(vs) => format!("[{}]", seq(vs)),
+        WastVal::Tuple(vs) => format!("({})", seq(vs)),
+        WastVal::Record(fs) => format!(
+            "{{{}}}",
+            fs.iter()
+                .map(|(n, v)| format!("{n}: {}", show_wast_val(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        WastVal::Variant(n, p) => format!("{n}{}", opt(p)),
+        WastVal::Enum(n) => n.to_string(),
+        WastVal::Option(None) => "none".into(),
+        WastVal::Option(Some(v)) => format!("some({})", show_wast_val(v)),
+        WastVal::Result(Ok(v)) => format!("ok{}", opt(v)),
+        WastVal::Result(Err(v)) => format!("err{}", opt(v)),
+        WastVal::Flags(fs) => format!("{{{}}}", fs.join(", ")),
+        other => format!("{other:?}"),
+    }
+}
+
 /// Renders an expected component result for failure messages.
 pub fn show_expected(expected: &WastRet<'_>) -> String {
     match expected {
-        WastRet::Component(v) => format!("{v:?}"),
+        WastRet::Component(v) => show_wast_val(v),
         other => format!("{other:?}"),
     }
 }

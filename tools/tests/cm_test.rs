@@ -94,3 +94,68 @@ fn a_missing_path_is_a_usage_error() {
     let (code, _) = cm_test(&["/nonexistent/x.wast"]);
     assert_eq!(code, 2);
 }
+
+const COMPONENT_GOOD: &str = r#"(component definition $C
+  (core module $M
+    (memory (export "mem") 1)
+    (func (export "len") (param i32 i32) (result i32) (local.get 1))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32) (i32.const 64))
+    (func (export "boom") unreachable))
+  (core instance $m (instantiate $M))
+  (func (export "len") (param "s" string) (result u32)
+    (canon lift (core func $m "len") (memory (core memory $m "mem")) (realloc (core func $m "realloc"))))
+  (func (export "boom") (canon lift (core func $m "boom"))))
+(component instance $i $C)
+(assert_return (invoke "len" (str.const "héllo")) (u32.const 6))
+(assert_trap (invoke "boom") "unreachable")
+(assert_trap (invoke "len" (str.const "")) "cannot enter component instance")
+(assert_invalid (component (core func (canon resource.new 0))) "type index out of bounds")
+(assert_malformed (component binary "\00asm" "\0d\00\01\00" "\01") "unexpected end")"#;
+
+#[test]
+fn component_scripts_run_with_the_same_report() {
+    let (code, out) = cm_test(&[&script("component.wast", COMPONENT_GOOD)]);
+    assert_eq!((code, out.as_str()), (0, "7 passed, 0 failed\n"));
+}
+
+#[test]
+fn component_failures_show_expected_and_actual_values() {
+    let bad = script(
+        "component-bad.wast",
+        &COMPONENT_GOOD.replace("(u32.const 6)", "(u32.const 5)"),
+    );
+    let (code, out) = cm_test(&[&bad]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("{bad}:12:2: assert_return failed\n")),
+        "{out}"
+    );
+    assert!(out.contains("expected [5]\n  actual   [6]"), "{out}");
+    assert_eq!(out.lines().last(), Some("6 passed, 1 failed"));
+}
+
+#[test]
+fn a_component_trap_of_the_wrong_kind_fails() {
+    let wrong = script(
+        "component-wrong-trap.wast",
+        &COMPONENT_GOOD.replace(r#""boom") "unreachable""#, r#""boom") "unaligned pointer""#),
+    );
+    let (code, out) = cm_test(&[&wrong]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("expected trap `unaligned pointer`, got trap: unreachable"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_conformance_components_pass() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/component");
+    let (code, out) = cm_test(&[dir]);
+    assert_eq!(code, 0, "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.ends_with(" passed, 0 failed") && !last.starts_with("0 "),
+        "{out}"
+    );
+}

@@ -157,16 +157,22 @@ impl Imports for LinkerImports<'_> {
         name: &str,
         _sort: Sort,
     ) -> Result<Item> {
-        let def = self
-            .root
-            .defs
-            .get(name)
-            .ok_or_else(|| Error::Unlinkable(format!("unknown import `{name}`")))?;
-        let types = frame.closure.def.types();
+        let closure = frame.closure;
+        let types = closure.def.types();
         let expected = types
             .component_item_for_import(name)
             .ok_or_else(|| internal("import without a type"))?
             .ty;
+        let Some(def) = self.root.defs.get(name) else {
+            // A type import bounded by `eq` names a type the component
+            // already knows: nothing to provide.
+            if let ComponentEntityType::Type { created, .. } = expected
+                && !matches!(created, ComponentAnyTypeId::Resource(_))
+            {
+                return Ok(Item::Type(TypeItem::Static));
+            }
+            return Err(Error::Unlinkable(format!("unknown import `{name}`")));
+        };
         resolve(store, frame, name, def, &expected)
     }
 }
