@@ -304,7 +304,6 @@ pub fn show_wast_val(v: &WastVal<'_>) -> String {
         WastVal::Result(Ok(v)) => format!("ok{}", opt(v)),
         WastVal::Result(Err(v)) => format!("err{}", opt(v)),
         WastVal::Flags(fs) => format!("{{{}}}", fs.join(", ")),
-        other => format!("{other:?}"),
     }
 }
 

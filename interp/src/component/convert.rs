@@ -25,17 +25,6 @@ pub(crate) struct TypeConverter<'a> {
 }
 
 impl<'a> TypeConverter<'a> {
-    pub(crate) fn new(
-        types: TypesRef<'a>,
-        resources: &'a HashMap<ResourceId, ResourceType>,
-    ) -> Self {
-        TypeConverter {
-            types,
-            resources: Some(resources),
-            cache: HashMap::new(),
-        }
-    }
-
     /// A converter that continues with the conversions `cache` remembers.
     pub(crate) fn with_cache(
         types: TypesRef<'a>,

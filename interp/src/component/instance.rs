@@ -28,7 +28,7 @@ pub enum Export {
     Resource(ResourceType),
     /// Any other exported type.
     Type,
-    Component(super::component::Component),
+    Component(super::definition::Component),
     Module(crate::module::Module),
 }
 
@@ -43,7 +43,9 @@ fn export_of(item: &Item) -> Export {
         Item::Instance(i) => Export::Instance(Exports(i.clone())),
         Item::Type(TypeItem::Resource(rt)) => Export::Resource(*rt),
         Item::Type(TypeItem::Static) => Export::Type,
-        Item::Component(c) => Export::Component(super::component::Component { def: c.def.clone() }),
+        Item::Component(c) => {
+            Export::Component(super::definition::Component { def: c.def.clone() })
+        }
         Item::Module(m) => Export::Module(m.clone()),
     }
 }

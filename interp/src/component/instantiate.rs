@@ -31,8 +31,8 @@ use super::canonical::options::{
     CanonicalOptions, LiftLowerOptions, LiftOptions, MemInst, StringEncoding,
 };
 use super::canonical::resources::{Dtor, ResourceTypeInst};
-use super::component::{Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort};
 use super::convert::TypeConverter;
+use super::definition::{Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort};
 use super::store::{Func, FuncInst, InstanceId, internal};
 use super::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
@@ -687,6 +687,16 @@ impl Frame<'_> {
                 };
                 let sig = self.signature(id)?;
                 let opts = Arc::new(self.options(store, options)?);
+                // Validation checked the core function against the lifted
+                // type; `flatten_functype` must agree.
+                let flat_ft = flatten_functype(&opts, &sig.ft, Context::Lift);
+                let actual = store.func_type(callee)?;
+                if !opts.gc && flat_ft.to_wasm() != actual {
+                    return Err(internal(&format!(
+                        "flatten_functype gives {}, the core function has {actual}",
+                        flat_ft.to_wasm()
+                    )));
+                }
                 let f = Func(store.component.funcs.len() as u32);
                 store.component.funcs.push(FuncInst::Lifted {
                     callee: Callee::Core(callee),

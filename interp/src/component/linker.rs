@@ -7,7 +7,7 @@ use std::sync::Arc;
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 
 use super::canonical::resources::{Dtor, HostDtor};
-use super::component::{Component, Sort};
+use super::definition::{Component, Sort};
 use super::instance::Instance;
 use super::instantiate::{
     ComponentClosure, Frame, Imports, InstanceItems, Item, TypeItem, host_resource_type,
@@ -219,10 +219,10 @@ fn resolve(
                 store,
                 frame,
                 name,
-                &Item::Type(TypeItem::Resource(rt.clone())),
+                &Item::Type(TypeItem::Resource(*rt)),
                 expected,
             )?;
-            Ok(Item::Type(TypeItem::Resource(rt.clone())))
+            Ok(Item::Type(TypeItem::Resource(*rt)))
         }
         (Definition::Instance(li), ComponentEntityType::Instance(id)) => {
             let types = frame.closure.def.types();

@@ -20,8 +20,8 @@
 //! ```
 
 pub(crate) mod canonical;
-mod component;
 mod convert;
+mod definition;
 mod instance;
 mod instantiate;
 mod linker;
@@ -33,7 +33,7 @@ pub use canonical::abi::PtrType;
 pub use canonical::flattening::CoreType;
 pub use canonical::options::StringEncoding;
 pub use canonical::resources::HostDtor;
-pub use component::Component;
+pub use definition::Component;
 pub use instance::{Export, Exports, Instance};
 pub use linker::{Linker, LinkerInstance};
 pub use store::{Func, HostFn};

@@ -227,11 +227,13 @@ fn holds(p: Predicate, d: Despecialized<'_>) -> bool {
 }
 
 /// Implements `definitions.py::contains_borrow`.
+#[allow(dead_code)] // used by the async ABI
 pub(crate) fn contains_borrow(t: &ValType) -> bool {
     contains(t, Predicate::Borrow)
 }
 
 /// Implements `definitions.py::contains_async_value`.
+#[allow(dead_code)] // used by the async ABI
 pub(crate) fn contains_async_value(t: &ValType) -> bool {
     contains(t, Predicate::AsyncValue)
 }

@@ -120,6 +120,11 @@ impl LiftCall {
             .ok_or_else(|| internal("lift without context"))?;
         let mut vi = CoreValueIter::new(flat_results.clone());
         let result = lift_flat_values(cx, store, MAX_FLAT_RESULTS, &mut vi, &self.sig.results)?;
+        if !vi.done() {
+            return Err(internal(
+                "the callee returned more values than its type has",
+            ));
+        }
         Task::return_(store, self.task, result)?;
         match self.opts.post_return {
             Some(post_return) => {
@@ -193,6 +198,7 @@ pub(crate) fn canon_lift(
 }
 
 /// `definitions.py::CallbackCode`.
+#[allow(dead_code)] // used by the async ABI
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallbackCode {
     Exit = 0,
@@ -200,12 +206,14 @@ pub(crate) enum CallbackCode {
     Wait = 2,
 }
 
+#[allow(dead_code)] // used by the async ABI
 impl CallbackCode {
     /// `CallbackCode.MAX`.
     pub(crate) const MAX: u32 = 2;
 }
 
 /// Implements `definitions.py::unpack_callback_result`.
+#[allow(dead_code)] // used by the async ABI
 pub(crate) fn unpack_callback_result(packed: u32) -> Result<(CallbackCode, u32)> {
     let code = packed & 0xf;
     trap_if(

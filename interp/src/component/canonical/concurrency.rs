@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::canon::LiftCall;
 use super::context::{BorrowScope, LiftLowerContext};
-use super::flattening::{CoreFuncType, CoreType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
+use super::flattening::{CoreFuncType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
 use super::instance::{enter_from, leave_to, may_enter_from};
 use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
@@ -71,6 +71,7 @@ fn on_resolve(store: &mut Store, caller: &mut CallerSide, result: Option<Vec<Val
 
 /// `Thread.ready_func`; only `lambda: True` exists without the async ABI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // used by the async ABI
 pub(crate) enum ReadyFunc {
     Always,
 }
@@ -115,6 +116,7 @@ impl Thread {
     }
 
     /// `Thread.suspended`.
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn suspended(&self) -> bool {
         !self.running() && self.ready_func.is_none()
     }
@@ -125,11 +127,13 @@ impl Thread {
     }
 
     /// `Thread.ready`.
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn ready(&self) -> bool {
         self.waiting() && matches!(self.ready_func, Some(ReadyFunc::Always))
     }
 
     /// `Thread.__init__`: a suspended thread that will run `thread_func`.
+    #[allow(clippy::new_ret_no_self)] // the thread lives in the store's arena
     pub(crate) fn new(store: &mut Store, task: TaskId, thread_func: Continuation) -> ThreadId {
         let thread = Thread {
             cont: Some(thread_func),
@@ -211,6 +215,7 @@ pub(crate) fn current_instance(store: &Store) -> Result<InstanceId> {
 
 /// `Task.State`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // the cancel states belong to the async ABI
 pub(crate) enum TaskState {
     Initial,
     Started,
@@ -333,6 +338,7 @@ impl Task {
     }
 
     /// `Task.request_cancellation`: cancellation only exists in the async ABI.
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn request_cancellation(_store: &mut Store, _task: TaskId) -> Result<()> {
         Err(Error::Unsupported(
             "task cancellation needs the async Canonical ABI".into(),
@@ -340,6 +346,7 @@ impl Task {
     }
 
     /// `Task.deliver_pending_cancel`.
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn deliver_pending_cancel(
         store: &mut Store,
         task: TaskId,
@@ -424,6 +431,7 @@ impl Task {
 
 /// `Subtask.State`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)] // the cancelled states belong to the async ABI
 pub(crate) enum SubtaskState {
     Starting = 0,
     Started = 1,
@@ -448,6 +456,7 @@ pub(crate) struct Subtask {
     pub(crate) state: SubtaskState,
     /// Handles lent for the call's borrows: (instance, handle index).
     pub(crate) lenders: Option<Vec<(InstanceId, u32)>>,
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) cancellation_requested: bool,
     pub(crate) flat_results: Vec<CoreVal>,
     pub(crate) lower: Option<LowerState>,
@@ -513,6 +522,7 @@ impl Subtask {
     }
 
     /// `Subtask.resolve_delivered`.
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn resolve_delivered(&self) -> bool {
         self.lenders.is_none()
     }
@@ -720,9 +730,4 @@ pub(crate) fn new_subtask(
         s.lower = Some(lower);
     }
     id
-}
-
-/// The core type of a pointer for these options (for flat values).
-pub(crate) fn ptr_core_type(opts: &CanonicalOptions) -> CoreType {
-    CoreType::ptr(opts.ptr_type())
 }

@@ -7,6 +7,7 @@ use super::abi::PtrType;
 use super::canon::canon_lift;
 use super::concurrency::{Callee, CallerSide};
 use super::options::{CanonicalOptions, MemInst};
+use super::strings::REALLOC_I32_MAX;
 use super::trap;
 use crate::component::store::{InstanceId, SubtaskId, TaskId, internal};
 use crate::component::types::{FuncType, Signature, ValType};
@@ -87,9 +88,9 @@ impl LiftLowerContext {
     pub(crate) fn charge(&self, bytes: u64) -> Result<(), Error> {
         let left = self.budget.get();
         if bytes > left {
-            return Err(Error::Limit(format!(
-                "lifted component values exceed the configured limit (`max_value_bytes`)"
-            )));
+            return Err(Error::Limit(
+                "lifted component values exceed the configured limit (`max_value_bytes`)".into(),
+            ));
         }
         self.budget.set(left - bytes);
         Ok(())
@@ -113,7 +114,7 @@ impl LiftLowerContext {
         if ptr_type == PtrType::I32
             && [old, old_byte_length, new_byte_length]
                 .iter()
-                .any(|v| *v > u32::MAX as u64)
+                .any(|v| *v > REALLOC_I32_MAX)
         {
             return trap("a `realloc` argument exceeds the 32-bit address space");
         }

@@ -363,10 +363,3 @@ pub(crate) fn make_variant(cases: Cases<'_>, i: usize, v: Option<Val>) -> Val {
         Cases::Result(..) => Val::Result(if i == 0 { Ok(v) } else { Err(v) }),
     }
 }
-
-/// Asserts that an aligned, in-bounds pointer is what the caller checked
-/// (used by tests of the layout functions).
-#[cfg(test)]
-pub(crate) fn aligned(ptr: u64, t: &ValType) -> bool {
-    ptr == align_to(ptr, alignment(t, super::abi::PtrType::I32))
-}

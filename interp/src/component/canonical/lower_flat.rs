@@ -10,7 +10,7 @@ use super::lift_flat::{ValueIter, next_ptr};
 use super::storing::{
     char_to_i32, encode_float_as_i32, encode_float_as_i64, field_values, list_elems, lower_borrow,
     lower_error_context, lower_future, lower_own, lower_stream, match_case, maybe_scramble_nan32,
-    maybe_scramble_nan64, mismatch, pack_flags_into_int, store, store_list_into_range,
+    maybe_scramble_nan64, mismatch, pack_flags_into_int, store_list_into_range,
 };
 use super::strings::store_string_into_range;
 use super::{trap, trap_if};
@@ -135,8 +135,8 @@ pub(crate) fn lower_flat_record(
     fields: Fields<'_>,
 ) -> Result<Vec<CoreVal>> {
     let mut flat = Vec::new();
-    for i in 0..fields.len() {
-        flat.extend(lower_flat(cx, store, v[i], fields.t(i))?);
+    for (i, v) in v.iter().enumerate().take(fields.len()) {
+        flat.extend(lower_flat(cx, store, v, fields.t(i))?);
     }
     Ok(flat)
 }

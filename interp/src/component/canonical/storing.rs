@@ -276,10 +276,10 @@ pub(crate) fn store_record(
 ) -> Result<()> {
     let ptr_type = cx.ptr_type();
     let mut ptr = ptr;
-    for i in 0..fields.len() {
+    for (i, v) in v.iter().enumerate().take(fields.len()) {
         let t = fields.t(i);
         ptr = align_to(ptr, alignment(t, ptr_type));
-        store(cx, store_, v[i], t, ptr)?;
+        store(cx, store_, v, t, ptr)?;
         ptr += elem_size(t, ptr_type);
     }
     Ok(())

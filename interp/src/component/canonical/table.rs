@@ -27,6 +27,7 @@ impl<T> Table<T> {
     }
 
     /// The live elements with their indices (`Table.__iter__`).
+    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &T)> {
         self.array
             .iter()

@@ -33,9 +33,12 @@ fn s(x: &str) -> String {
 }
 
 /// The layouts definitions.py gives for these types (`abi.py` run on it).
+/// Alignment, size and flattening for i32 and i64 pointers.
+type Layout = [(u32, u64, Vec<CoreType>); 2];
+
 #[test]
 fn alignments_sizes_and_flattenings_match_definitions_py() {
-    let cases: Vec<(ValType, [(u32, u64, Vec<CoreType>); 2])> = vec![
+    let cases: Vec<(ValType, Layout)> = vec![
         (
             ValType::record(vec![
                 (s("a"), ValType::U8),
@@ -769,8 +772,10 @@ fn maps_load_as_their_entries() {
 /// Lifting is bounded by `Config::max_value_bytes`, whatever the guest asks.
 #[test]
 fn lifted_values_are_bounded_by_the_configured_budget() {
-    let mut config = Config::default();
-    config.max_value_bytes = 1000;
+    let config = Config {
+        max_value_bytes: 1000,
+        ..Config::default()
+    };
     let mut e = env_with(&[], PtrType::I32, config);
     let cx = e.cx(StringEncoding::Utf8);
     let mut vi = CoreValueIter::new(ints(&[0, 60000], &[I32, I32]));

@@ -525,8 +525,8 @@ fn check_value_type_sizes(types: TypesRef<'_>) -> Result<()> {
     let mut pending: Vec<ComponentAnyTypeId> = (0..types.component_type_count())
         .map(|i| types.component_any_type_at(i))
         .collect();
-    let mut check = |conv: &mut TypeConverter<'_>,
-                     t: &wasmparser::component_types::ComponentValType|
+    let check = |conv: &mut TypeConverter<'_>,
+                 t: &wasmparser::component_types::ComponentValType|
      -> Result<()> {
         let t = conv.valtype(t)?;
         let size = elem_size(&t, PtrType::I64);
