@@ -99,26 +99,25 @@ fn host_functions_receive_and_return_typed_values() {
     );
 }
 
-#[test]
-fn a_host_function_returning_the_wrong_type_is_an_api_error() {
+/// Runs GREETER's `run` with this `greet` (and a trivial `norm`).
+fn run_greeter(
+    greet: impl Fn(&mut Store, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
+) -> Result<Vec<Val>, Error> {
     let engine = engine();
     let component = compile(&engine, GREETER);
     let mut linker = Linker::new();
+    linker.root().func_new("greet", greet)?;
     linker
         .root()
-        .func_new("greet", |_, _| Ok(vec![Val::U32(1)]))
-        .unwrap();
-    linker
-        .root()
-        .func_new("norm", |_, _| Ok(vec![Val::U64(0)]))
-        .unwrap();
+        .func_new("norm", |_, _| Ok(vec![Val::U64(0)]))?;
     let mut store = Store::new(&engine);
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    let err = instance
-        .get_func("run")
-        .unwrap()
-        .call(&mut store, &[])
-        .unwrap_err();
+    let instance = linker.instantiate(&mut store, &component)?;
+    instance.get_func("run").unwrap().call(&mut store, &[])
+}
+
+#[test]
+fn a_host_function_returning_the_wrong_type_is_an_api_error() {
+    let err = run_greeter(|_, _| Ok(vec![Val::U32(1)])).unwrap_err();
     assert!(
         matches!(&err, Error::Api(m) if m.contains("host function `greet` returned")),
         "{err}"
@@ -127,24 +126,7 @@ fn a_host_function_returning_the_wrong_type_is_an_api_error() {
 
 #[test]
 fn a_host_trap_unwinds_through_the_guest() {
-    let engine = engine();
-    let component = compile(&engine, GREETER);
-    let mut linker = Linker::new();
-    linker
-        .root()
-        .func_new("greet", |_, _| Err(Trap::host("no greetings today")))
-        .unwrap();
-    linker
-        .root()
-        .func_new("norm", |_, _| Ok(vec![Val::U64(0)]))
-        .unwrap();
-    let mut store = Store::new(&engine);
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    let err = instance
-        .get_func("run")
-        .unwrap()
-        .call(&mut store, &[])
-        .unwrap_err();
+    let err = run_greeter(|_, _| Err(Trap::host("no greetings today"))).unwrap_err();
     let trap = err.as_trap().expect("a trap");
     assert_eq!(
         (trap.kind, trap.message.as_str()),

@@ -6,22 +6,7 @@ use cmref_interp::component::{Exports, Func, Val, ValType};
 use wasm_wave::value::{Type, Value};
 use wasm_wave::wasm::{WasmTypeKind, WasmValue};
 
-/// Splits `name(args...)` into the name and the parenthesized rest.
-pub fn split_call(text: &str) -> Result<(&str, &str), String> {
-    let text = text.trim();
-    let open = text
-        .find('(')
-        .ok_or_else(|| format!("expected `name(args...)`, got `{text}`"))?;
-    let name = text[..open].trim();
-    let name = name
-        .strip_prefix('"')
-        .and_then(|n| n.strip_suffix('"'))
-        .unwrap_or(name);
-    if name.is_empty() {
-        return Err(format!("missing function name in `{text}`"));
-    }
-    Ok((name, &text[open..]))
-}
+pub use crate::core_call::split_call;
 
 /// The names a function inside exported instances answers to: the export
 /// names joined with `#` (`wasi:cli/run@0.2.0#run`), and WAVE's

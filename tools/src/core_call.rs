@@ -11,15 +11,13 @@ pub struct Call {
     pub args: Vec<String>,
 }
 
-/// Splits `name(arg, arg, ...)` into the name and top-level argument texts.
-pub fn parse_call(text: &str) -> Result<Call, String> {
+/// Splits `name(args...)` into the name (unquoted) and the text from the
+/// opening parenthesis on.
+pub fn split_call(text: &str) -> Result<(&str, &str), String> {
     let text = text.trim();
     let open = text
         .find('(')
         .ok_or_else(|| format!("expected `name(args...)`, got `{text}`"))?;
-    if !text.ends_with(')') {
-        return Err(format!("missing `)` at the end of `{text}`"));
-    }
     let name = text[..open].trim();
     let name = name
         .strip_prefix('"')
@@ -28,7 +26,17 @@ pub fn parse_call(text: &str) -> Result<Call, String> {
     if name.is_empty() {
         return Err(format!("missing function name in `{text}`"));
     }
-    let inner = &text[open + 1..text.len() - 1];
+    Ok((name, &text[open..]))
+}
+
+/// Splits `name(arg, arg, ...)` into the name and top-level argument texts.
+pub fn parse_call(text: &str) -> Result<Call, String> {
+    let text = text.trim();
+    let (name, rest) = split_call(text)?;
+    if !text.ends_with(')') {
+        return Err(format!("missing `)` at the end of `{text}`"));
+    }
+    let inner = &rest[1..rest.len() - 1];
     let mut args = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;

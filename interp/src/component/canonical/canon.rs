@@ -340,12 +340,7 @@ pub(crate) fn canon_resource_new(store: &mut Store, rt: ResourceType, rep: u32) 
     let inst = current_instance(store)?;
     check_may_leave(&store.component, inst)?;
     let h = ResourceHandle::new(rt, rep, true, None);
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::Resource(h), limit)
+    super::storing::add_handle(store, inst, h)
 }
 
 /// The type of a destructor: `(func (param u32))`.

@@ -11,7 +11,7 @@ use super::context::{BorrowScope, LiftLowerContext};
 use super::resources::{HandleElem, ResourceHandle};
 use super::strings::store_string;
 use super::trap_if;
-use crate::component::store::internal;
+use crate::component::store::{InstanceId, internal};
 use crate::component::types::{ResourceType, ValType};
 use crate::component::values::Val;
 use crate::error::{Error, Result};
@@ -352,6 +352,16 @@ pub(crate) fn pack_flags_into_int(v: &[String], labels: &[String]) -> u64 {
     i
 }
 
+/// `inst.handles.add(h)`, bounded by `Config::max_table_elements` too.
+pub(crate) fn add_handle(store: &mut Store, inst: InstanceId, h: ResourceHandle) -> Result<u32> {
+    let limit = store.engine.config().max_table_elements;
+    store
+        .component
+        .inst_mut(inst)?
+        .handles
+        .add(HandleElem::Resource(h), limit)
+}
+
 /// Implements `definitions.py::lower_own`.
 pub(crate) fn lower_own(
     cx: &LiftLowerContext,
@@ -360,12 +370,7 @@ pub(crate) fn lower_own(
     rt: ResourceType,
 ) -> Result<u32> {
     let h = ResourceHandle::new(rt, rep, true, None);
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(cx.inst)?
-        .handles
-        .add(HandleElem::Resource(h), limit)
+    add_handle(store, cx.inst, h)
 }
 
 /// Implements `definitions.py::lower_borrow`.
@@ -383,12 +388,7 @@ pub(crate) fn lower_borrow(
     }
     let h = ResourceHandle::new(rt, rep, false, Some(task));
     store.component.tasks.get_mut(task.0)?.num_borrows += 1;
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(cx.inst)?
-        .handles
-        .add(HandleElem::Resource(h), limit)
+    add_handle(store, cx.inst, h)
 }
 
 /// Implements `definitions.py::lower_stream`.
