@@ -414,3 +414,74 @@ fn deeply_nested_definitions_are_a_limit_not_a_crash() {
     let err = Component::new(&engine, &bytes).unwrap_err();
     assert!(matches!(err, Error::Limit(_)), "{err}");
 }
+
+/// Canonical options with a 64-bit memory (🐘): i64 pointers and lengths,
+/// the utf16 tag in bit 63, realloc of type (i64 i64 i64 i64) -> i64.
+const MEMORY64: &str = r#"(component
+  (core module $M
+    (memory (export "mem") i64 1)
+    (global $next (mut i64) (i64.const 1024))
+    (func (export "realloc") (param $old i64) (param $osz i64) (param i64) (param $nsz i64) (result i64)
+      (local $r i64)
+      (if (i32.and (i64.ne (local.get $old) (i64.const 0)) (i64.le_u (local.get $nsz) (local.get $osz)))
+        (then (return (local.get $old))))
+      (local.set $r (i64.and (i64.add (global.get $next) (i64.const 7)) (i64.const -8)))
+      (global.set $next (i64.add (local.get $r) (local.get $nsz)))
+      (if (i64.ne (local.get $old) (i64.const 0))
+        (then (memory.copy (local.get $r) (local.get $old) (local.get $osz))))
+      (local.get $r))
+    (func (export "echo") (param i64 i64) (result i64)
+      (i64.store (i64.const 0) (local.get 0)) (i64.store (i64.const 8) (local.get 1)) (i64.const 0))
+    (func (export "tagged") (param i64 i64) (result i64) (local.get 1)))
+  (core instance $i (instantiate $M))
+  (alias core export $i "mem" (core memory $mem))
+  (alias core export $i "realloc" (core func $realloc))
+  (func (export "utf8") (param "s" string) (result string)
+    (canon lift (core func $i "echo") (memory $mem) (realloc $realloc)))
+  (func (export "utf16") (param "s" string) (result string)
+    (canon lift (core func $i "echo") string-encoding=utf16 (memory $mem) (realloc $realloc)))
+  (func (export "compact") (param "s" string) (result string)
+    (canon lift (core func $i "echo") string-encoding=latin1+utf16 (memory $mem) (realloc $realloc)))
+  (func (export "compact-len") (param "s" string) (result u64)
+    (canon lift (core func $i "tagged") string-encoding=latin1+utf16 (memory $mem) (realloc $realloc)))
+  (func (export "list") (param "l" (list (tuple u16 string))) (result (list (tuple u16 string)))
+    (canon lift (core func $i "echo") (memory $mem) (realloc $realloc)))
+)"#;
+
+#[test]
+fn canonical_options_with_a_64_bit_memory() {
+    let engine = Engine::new(
+        Config::default().features(component::features() | cmref_interp::WasmFeatures::MEMORY64),
+    );
+    let component = compile(&engine, MEMORY64);
+    let mut store = Store::new(&engine);
+    let instance = Linker::new().instantiate(&mut store, &component).unwrap();
+    let call = |store: &mut Store, name: &str, v: Val| {
+        instance.get_func(name).unwrap().call(store, &[v]).unwrap()
+    };
+    for name in ["utf8", "utf16", "compact"] {
+        for text in ["", "hé", "h☃🍰"] {
+            let s = Val::String(text.into());
+            assert_eq!(
+                call(&mut store, name, s.clone()),
+                vec![s],
+                "{name} {text:?}"
+            );
+        }
+    }
+    // utf16_tag('i64') is bit 63; Latin-1 text stays untagged.
+    assert_eq!(
+        call(&mut store, "compact-len", Val::String("h☃".into())),
+        vec![Val::U64((1 << 63) | 2)]
+    );
+    assert_eq!(
+        call(&mut store, "compact-len", Val::String("hé".into())),
+        vec![Val::U64(2)]
+    );
+    // elem_size(tuple<u16, string>, 'i64') = 24: strings are two i64s.
+    let l = Val::List(vec![
+        Val::Tuple(vec![Val::U16(1), Val::String("a".into())]),
+        Val::Tuple(vec![Val::U16(65535), Val::String("☃".into())]),
+    ]);
+    assert_eq!(call(&mut store, "list", l.clone()), vec![l]);
+}

@@ -127,10 +127,10 @@ pub(crate) enum Canon {
     ResourceNew(u32),
     ResourceDrop(u32),
     ResourceRep(u32),
-    /// `context.get` of a slot.
-    ContextGet(u32),
-    /// `context.set` of a slot.
-    ContextSet(u32),
+    /// `context.get` of a slot; `true` for a 64-bit slot.
+    ContextGet(u32, bool),
+    /// `context.set` of a slot; `true` for a 64-bit slot.
+    ContextSet(u32, bool),
     BackpressureInc,
     BackpressureDec,
     TaskReturn {
@@ -473,8 +473,12 @@ impl Builder {
                         CanonicalFunction::ResourceRep { resource } => {
                             Canon::ResourceRep(*resource)
                         }
-                        CanonicalFunction::ContextGet { slot, .. } => Canon::ContextGet(*slot),
-                        CanonicalFunction::ContextSet { slot, .. } => Canon::ContextSet(*slot),
+                        CanonicalFunction::ContextGet { slot, ty } => {
+                            Canon::ContextGet(*slot, *ty == wasmparser::ValType::I64)
+                        }
+                        CanonicalFunction::ContextSet { slot, ty } => {
+                            Canon::ContextSet(*slot, *ty == wasmparser::ValType::I64)
+                        }
                         CanonicalFunction::BackpressureInc => Canon::BackpressureInc,
                         CanonicalFunction::BackpressureDec => Canon::BackpressureDec,
                         CanonicalFunction::TaskReturn { result, options } => Canon::TaskReturn {

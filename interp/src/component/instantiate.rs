@@ -749,16 +749,26 @@ impl Frame<'_> {
                     )?)])
                 })?;
             }
-            Canon::ContextGet(slot) => {
-                let slot = *slot;
+            Canon::ContextGet(slot, wide) => {
+                let (slot, wide) = (*slot, *wide);
                 self.builtin(store, move |store, _| {
-                    Ok(vec![i32_val(canon_context_get(store, slot)?)])
+                    let v = canon_context_get(store, slot)?;
+                    Ok(vec![if wide {
+                        CoreVal::I64(v as i64)
+                    } else {
+                        i32_val(v as u32)
+                    }])
                 })?;
             }
-            Canon::ContextSet(slot) => {
+            Canon::ContextSet(slot, _) => {
                 let slot = *slot;
                 self.builtin(store, move |store, args| {
-                    canon_context_set(store, slot, i32_arg(args)?).map(|()| Vec::new())
+                    let v = match args {
+                        [CoreVal::I32(v)] => *v as u32 as u64,
+                        [CoreVal::I64(v)] => *v as u64,
+                        _ => return Err(internal("context.set arguments")),
+                    };
+                    canon_context_set(store, slot, v).map(|()| Vec::new())
                 })?;
             }
             Canon::BackpressureInc => {

@@ -49,9 +49,10 @@ pub(crate) use store::ComponentStore;
 
 /// The component-model features cmref validates components with: those the
 /// pinned official suite uses (its README: more-async-builtins, threading,
-/// async-stackful, implements, fixed-length-lists, map), plus async and
-/// error contexts. What they add beyond the synchronous ABI validates and
-/// instantiates, and reports `Error::Unsupported` when run.
+/// async-stackful, implements, fixed-length-lists, map), plus async, error
+/// contexts, and 64-bit memories in canonical options (🐘). What they add
+/// beyond the synchronous ABI validates and instantiates, and reports
+/// `Error::Unsupported` when run.
 pub fn component_model_features() -> WasmFeatures {
     WasmFeatures::COMPONENT_MODEL
         | WasmFeatures::CM_ASYNC
@@ -62,6 +63,7 @@ pub fn component_model_features() -> WasmFeatures {
         | WasmFeatures::CM_FIXED_LENGTH_LISTS
         | WasmFeatures::CM_MAP
         | WasmFeatures::CM_IMPLEMENTS
+        | WasmFeatures::CM64
 }
 
 /// Wasm 2.0 plus the component-model features: what cmref runs.

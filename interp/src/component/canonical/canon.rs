@@ -425,19 +425,19 @@ pub(crate) fn canon_resource_rep(store: &mut Store, rt: ResourceType, i: u32) ->
     Ok(h.rep)
 }
 
-/// Implements `definitions.py::canon_context_get` (slots are `i32`; the
-/// 64-bit slots of 🐘 are not enabled).
-pub(crate) fn canon_context_get(store: &mut Store, i: u32) -> Result<u32> {
+/// Implements `definitions.py::canon_context_get` (validation gives each
+/// slot one type, `i32` or `i64`).
+pub(crate) fn canon_context_get(store: &mut Store, i: u32) -> Result<u64> {
     let thread = current_thread(store)?;
     let storage = &store.component.threads.get(thread.0)?.storage;
     let v = storage
         .get(i as usize)
         .ok_or_else(|| internal("context slot out of range"))?;
-    Ok(*v as u32)
+    Ok(*v)
 }
 
 /// Implements `definitions.py::canon_context_set`.
-pub(crate) fn canon_context_set(store: &mut Store, i: u32, v: u32) -> Result<()> {
+pub(crate) fn canon_context_set(store: &mut Store, i: u32, v: u64) -> Result<()> {
     let thread = current_thread(store)?;
     let slot = store
         .component
@@ -446,7 +446,7 @@ pub(crate) fn canon_context_set(store: &mut Store, i: u32, v: u32) -> Result<()>
         .storage
         .get_mut(i as usize)
         .ok_or_else(|| internal("context slot out of range"))?;
-    *slot = v as u64;
+    *slot = v;
     Ok(())
 }
 
