@@ -129,8 +129,8 @@ pub(crate) enum Canon {
     ResourceRep(u32),
     /// `context.get` of a slot; `true` for a 64-bit slot.
     ContextGet(u32, bool),
-    /// `context.set` of a slot; `true` for a 64-bit slot.
-    ContextSet(u32, bool),
+    /// `context.set` of a slot (its argument's core type is the slot's).
+    ContextSet(u32),
     BackpressureInc,
     BackpressureDec,
     TaskReturn {
@@ -476,9 +476,7 @@ impl Builder {
                         CanonicalFunction::ContextGet { slot, ty } => {
                             Canon::ContextGet(*slot, *ty == wasmparser::ValType::I64)
                         }
-                        CanonicalFunction::ContextSet { slot, ty } => {
-                            Canon::ContextSet(*slot, *ty == wasmparser::ValType::I64)
-                        }
+                        CanonicalFunction::ContextSet { slot, .. } => Canon::ContextSet(*slot),
                         CanonicalFunction::BackpressureInc => Canon::BackpressureInc,
                         CanonicalFunction::BackpressureDec => Canon::BackpressureDec,
                         CanonicalFunction::TaskReturn { result, options } => Canon::TaskReturn {

@@ -760,7 +760,7 @@ impl Frame<'_> {
                     }])
                 })?;
             }
-            Canon::ContextSet(slot, _) => {
+            Canon::ContextSet(slot) => {
                 let slot = *slot;
                 self.builtin(store, move |store, args| {
                     let v = match args {
