@@ -159,3 +159,23 @@ fn the_conformance_components_pass() {
         "{out}"
     );
 }
+
+const COMPONENT_LINKING: &str = r#"(component $lib
+  (core module $M (func (export "f") (result i32) (i32.const 42)))
+  (core instance $m (instantiate $M))
+  (func (export "answer") (result u32) (canon lift (core func $m "f"))))
+(register "lib" $lib)
+(component
+  (import "lib" (instance $lib (export "answer" (func (result u32)))))
+  (export "answer" (func $lib "answer")))
+(assert_return (invoke "answer") (u32.const 42))
+(assert_unlinkable
+  (component (import "lib" (instance (export "answer" (func (result string))))))
+  "type mismatch")
+(assert_unlinkable (component (import "nothing-here" (func))) "unknown import")"#;
+
+#[test]
+fn registered_component_instances_satisfy_imports() {
+    let (code, out) = cm_test(&[&script("component-linking.wast", COMPONENT_LINKING)]);
+    assert_eq!((code, out.as_str()), (0, "6 passed, 0 failed\n"));
+}
