@@ -172,8 +172,11 @@ pub(crate) fn lower_flat_variant(
             let want = flat_types
                 .pop_front()
                 .ok_or_else(|| internal("variant payload longer than its flattening"))?;
-            let fv = payload[i];
-            payload[i] = match (*have, want) {
+            let slot = payload
+                .get_mut(i)
+                .ok_or_else(|| internal("variant payload shorter than its flattening"))?;
+            let fv = *slot;
+            *slot = match (*have, want) {
                 (CoreType::F32, CoreType::I32) => CoreVal::I32(encode_float_as_i32(
                     &mut store.nondet,
                     f32::from_bits(super::lift_flat::as_u32(fv)),
