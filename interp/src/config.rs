@@ -29,6 +29,11 @@ pub struct Config {
     pub nondet: NondetMode,
     /// Maximum nesting of host calls that re-enter wasm.
     pub max_host_reentry: u32,
+    /// Maximum bytes of the store's garbage-collected heap (structs, arrays,
+    /// exceptions), counted after collection: an allocation that does not
+    /// fit even after a full collection traps with
+    /// [`crate::TrapKind::HeapExhausted`].
+    pub max_heap_bytes: u64,
 }
 
 impl Default for Config {
@@ -42,6 +47,7 @@ impl Default for Config {
             fuel: None,
             nondet: NondetMode::Deterministic,
             max_host_reentry: 64,
+            max_heap_bytes: 1 << 30,
         }
     }
 }
@@ -69,6 +75,16 @@ impl Config {
 
     pub fn max_table_elements(mut self, elements: u64) -> Self {
         self.max_table_elements = elements;
+        self
+    }
+
+    pub fn max_heap_bytes(mut self, bytes: u64) -> Self {
+        self.max_heap_bytes = bytes;
+        self
+    }
+
+    pub fn max_stack_slots(mut self, slots: u32) -> Self {
+        self.max_stack_slots = slots;
         self
     }
 
@@ -105,12 +121,11 @@ impl Engine {
         &self.inner.config
     }
 
-    /// The engine-wide id of a function type.
-    pub(crate) fn intern(&self, ty: &wasmparser::FuncType) -> crate::types::TypeId {
+    /// The engine's registry of canonical types.
+    pub(crate) fn types(&self) -> std::sync::MutexGuard<'_, TypeRegistry> {
         // A poisoned lock only means another thread panicked mid-insert; the
         // registry is append-only and stays consistent.
-        let mut types = self.inner.types.lock().unwrap_or_else(|p| p.into_inner());
-        types.intern(ty)
+        self.inner.types.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn same(&self, other: &Engine) -> bool {

@@ -72,6 +72,8 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
         let kind = directive_kind(&directive);
         // A panic is a bug in cmref; report it as this directive's failure
         // and keep going rather than losing the whole file.
+        // References a directive's results hold are only compared within it.
+        let roots = runner.store.roots_mark();
         let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
             .unwrap_or_else(|payload| {
                 let msg = payload
@@ -81,6 +83,7 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
                     .unwrap_or_default();
                 Err(format!("cmref panicked: {msg}"))
             });
+        runner.store.release_roots(roots);
         report.results.push(DirectiveResult {
             line: line as u32 + 1,
             col: col as u32 + 1,
@@ -217,6 +220,14 @@ impl Runner {
                 )),
                 Err(Error::Trap(t)) if t.message.contains(message) => Ok(()),
                 Err(e) => Err(format!("expected trap `{message}`, got {}", describe(&e))),
+            },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec) {
+                Ok(vals) => Err(format!(
+                    "expected an exception, got {}",
+                    core_values::show_all(&vals)
+                )),
+                Err(Error::Exception(_)) => Ok(()),
+                Err(e) => Err(format!("expected an exception, got {}", describe(&e))),
             },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
                 Ok(vals) => Err(format!(
@@ -361,7 +372,7 @@ impl Runner {
                     .instance(module.map(|m| m.name()))
                     .map_err(Error::Api)?;
                 match instance.get_export(&self.store, global) {
-                    Some(Extern::Global(g)) => Ok(vec![g.get(&self.store)]),
+                    Some(Extern::Global(g)) => Ok(vec![g.get(&mut self.store)]),
                     _ => Err(Error::Api(format!("no exported global `{global}`"))),
                 }
             }

@@ -6,6 +6,8 @@
 //! any call boundary (a suspending host call) and continue later, and deep
 //! wasm recursion ends in a clean "call stack exhausted" trap.
 
+pub(crate) mod exceptions;
+pub(crate) mod gc;
 pub(crate) mod instr;
 pub(crate) mod numeric;
 pub(crate) mod simd;
@@ -14,16 +16,14 @@ use std::any::Any;
 use std::ptr;
 use std::sync::Arc;
 
-use wasmparser::ValType;
-
 use crate::error::{FrameInfo, Trap, TrapKind};
 use crate::module::{CompiledFunc, ModuleInner};
 use crate::runtime::Instance;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
-use crate::types::slots_of;
-use crate::values::{Val, func_ref, func_ref_addr, val_from_slots, val_to_slots};
-use instr::{Instr, LoadKind, Slot};
+use crate::types::ValTy;
+use crate::values::{Val, func_ref, func_ref_addr, i31_get_s, i31_get_u, i31_ref};
+use instr::{Access, Instr, LoadKind, Slot};
 use numeric::*;
 
 /// A wasm activation: which function of which instance, where it resumes,
@@ -43,7 +43,7 @@ pub(crate) struct Frame {
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub(crate) base: usize,
-    pub(crate) results: Vec<ValType>,
+    pub(crate) results: Vec<ValTy>,
 }
 
 /// The explicit state of one wasm thread.
@@ -60,6 +60,9 @@ pub(crate) enum Exit {
     Returned,
     /// A host function suspended the thread.
     Suspended(Box<dyn Any + Send>),
+    /// An exception left the outermost frame: the exception and the wasm
+    /// frames it unwound (innermost first). The thread has no frames left.
+    Thrown(u64, Vec<FrameInfo>),
 }
 
 /// Pushes a frame for a wasm function whose arguments already sit at `fp`,
@@ -92,6 +95,46 @@ pub(crate) fn enter_frame(
         fp: fp as u32,
     });
     Ok(())
+}
+
+/// Replaces the top frame by a frame for a wasm function (a tail call):
+/// the arguments at `args` move to `fp`, where the replaced frame started.
+#[inline(always)]
+pub(crate) fn enter_tail(
+    store: &Store,
+    ts: &mut ThreadState,
+    instance: u32,
+    def_index: u32,
+    code: &CompiledFunc,
+    fp: usize,
+    args: usize,
+) -> Result<(), TrapKind> {
+    let need = fp + code.frame_slots as usize;
+    if need > ts.stack.len() {
+        grow_stack(ts, need, store.engine.config().max_stack_slots as usize)?;
+    }
+    let params = code.param_slots as usize;
+    ts.stack.copy_within(args..args + params, fp);
+    for slot in &mut ts.stack[fp + params..fp + code.local_slots as usize] {
+        *slot = 0;
+    }
+    *ts.frames.last_mut().expect("a frame") = Frame {
+        instance,
+        func: def_index,
+        pc: 0,
+        fp: fp as u32,
+    };
+    Ok(())
+}
+
+/// `call_indirect` of a function whose type is not the expected one:
+/// whether it is a subtype.
+#[cold]
+#[inline(never)]
+fn indirect_subtype(store: &Store, module: &ModuleInner, addr: u32, type_index: u32) -> bool {
+    store.funcs[addr as usize]
+        .info()
+        .is_subtype_of(module.type_info(type_index))
 }
 
 #[cold]
@@ -322,14 +365,16 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     ));
                     load_top_frame!();
                 }
-                FuncInst::Host { ty, func, .. } => {
-                    let (ty, func) = (ty.clone(), func.clone());
-                    let mut args = Vec::with_capacity(ty.params().len());
-                    let mut at = base;
-                    for p in ty.params() {
-                        args.push(val_from_slots(*p, &ts.stack[at..]));
-                        at += slots_of(std::slice::from_ref(p)) as usize;
-                    }
+                FuncInst::Host { info, func, .. } => {
+                    let (info, func) = (Arc::clone(info), func.clone());
+                    let (params, results) = info.func().unwrap_or((&[], &[]));
+                    // Arguments stay alive through the call: the call
+                    // site's stack map includes them.
+                    let args = store.slots_to_vals(params, &ts.stack[base..], false);
+                    // While the host function runs, this thread waits in
+                    // the store, where the collector sees it.
+                    store.in_host.push(std::mem::take(ts));
+                    let roots = store.host_roots.len();
                     let result = {
                         let mut caller = Caller {
                             store,
@@ -337,24 +382,121 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                         };
                         (func.0)(&mut caller, &args)
                     };
+                    *ts = store.in_host.pop().expect("the waiting thread");
                     match result {
                         Ok(HostResult::Return(vals)) => {
-                            check!(write_results(&mut ts.stack, base, ty.results(), &vals));
+                            let written = store.vals_to_slots(&vals, results, &mut ts.stack[base..]);
+                            store.host_roots.truncate(roots);
+                            if let Err(e) = written {
+                                trap!(Trap::host(format!(
+                                    "host function returned {vals:?}, expected values of types {results:?}: {e}"
+                                )));
+                            }
+                            slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+                            (mem, mem_len) = memory0(store, inst);
+                            (mem_instance, mem_epoch) = (inst, store.memory_epoch);
                         }
                         Ok(HostResult::Suspend(payload)) => {
                             ts.pending = Some(Pending {
                                 base,
-                                results: ty.results().to_vec(),
+                                results: results.to_vec(),
                             });
                             return Ok(Exit::Suspended(payload));
                         }
-                        Err(t) => trap!(t),
+                        Ok(HostResult::Throw(exn)) => {
+                            let bits = store.ref_bits(&Val::ExnRef(Some(exn)));
+                            store.host_roots.truncate(roots);
+                            match bits {
+                                Ok(bits) if bits != 0 => throw!(bits),
+                                Ok(_) => trap!(TrapKind::NullReference),
+                                Err(e) => trap!(Trap::host(e)),
+                            }
+                        }
+                        Err(t) => {
+                            store.host_roots.truncate(roots);
+                            trap!(t)
+                        }
                     }
-                    slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
-                    (mem, mem_len) = memory0(store, inst);
-                    (mem_instance, mem_epoch) = (inst, store.memory_epoch);
                 }
             }
+        }};
+    }
+    // Throws exception `$exn` from the top frame (whose pc is saved).
+    macro_rules! throw {
+        ($exn:expr) => {{
+            let exn: u64 = $exn;
+            if exceptions::unwind(store, ts, exn) {
+                load_top_frame!();
+            } else {
+                if let Some(f) = ts.frames.last_mut() {
+                    f.pc = f.pc.saturating_sub(1);
+                }
+                let bt = backtrace(store, ts);
+                ts.frames.clear();
+                return Ok(Exit::Thrown(exn, bt));
+            }
+        }};
+    }
+    // A tail call of the function at store address `$addr`.
+    macro_rules! return_call_addr {
+        ($addr:expr, $base:expr) => {{
+            let addr = $addr as usize;
+            match &store.funcs[addr] {
+                FuncInst::Wasm {
+                    instance,
+                    def_index,
+                    code: callee,
+                    ..
+                } => {
+                    let (instance, def_index) = (*instance, *def_index);
+                    let callee: *const CompiledFunc = Arc::as_ptr(callee);
+                    // SAFETY: the store keeps the function instance alive.
+                    check!(enter_tail(
+                        store,
+                        ts,
+                        instance,
+                        def_index,
+                        unsafe { &*callee },
+                        fp,
+                        fp + $base as usize
+                    ));
+                    load_top_frame!();
+                }
+                // A host callee returns normally to this frame, whose next
+                // instruction returns its results.
+                FuncInst::Host { .. } => call_addr!(addr, $base),
+            }
+        }};
+    }
+    // The function a `call_indirect` site calls, after its checks.
+    macro_rules! indirect_target {
+        ($index:expr, $site:expr) => {{
+            let (expected, table, type_index) = unsafe { (&(*cf).call_sites)[$site as usize] };
+            let taddr = store.instances[inst as usize].tables[table as usize];
+            let i = r!($index);
+            let i = if store.tables[taddr as usize].ty.table64 {
+                i
+            } else {
+                i as u32 as u64
+            };
+            let Ok(r) = store.tables[taddr as usize].get(i) else {
+                trap!(Trap::with_message(
+                    TrapKind::UndefinedElement,
+                    format!("undefined element {i}")
+                ))
+            };
+            let Some(addr) = func_ref_addr(r) else {
+                trap!(Trap::with_message(
+                    TrapKind::UninitializedElement,
+                    format!("uninitialized element {i}")
+                ))
+            };
+            if store.funcs[addr as usize].type_id() != expected
+                && !indirect_subtype(store, unsafe { &*module }, addr, type_index)
+            {
+                trap!(TrapKind::IndirectCallTypeMismatch);
+            }
+            addr
         }};
     }
     macro_rules! do_return {
@@ -439,29 +581,7 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 call_addr!(addr, base);
             }
             Instr::CallIndirect { base, index, site } => {
-                let (expected, table) = unsafe { (&(*cf).call_sites)[site as usize] };
-                let taddr = store.instances[inst as usize].tables[table as usize];
-                let i = r!(index);
-                let i = if store.tables[taddr as usize].ty.table64 {
-                    i
-                } else {
-                    i as u32 as u64
-                };
-                let Ok(r) = store.tables[taddr as usize].get(i) else {
-                    trap!(Trap::with_message(
-                        TrapKind::UndefinedElement,
-                        format!("undefined element {i}")
-                    ))
-                };
-                let Some(addr) = func_ref_addr(r) else {
-                    trap!(Trap::with_message(
-                        TrapKind::UninitializedElement,
-                        format!("uninitialized element {i}")
-                    ))
-                };
-                if store.funcs[addr as usize].type_id() != expected {
-                    trap!(TrapKind::IndirectCallTypeMismatch);
-                }
+                let addr = indirect_target!(index, site);
                 call_addr!(addr, base);
             }
             Instr::Copy { dst, src } => w!(dst, r!(src)),
@@ -826,6 +946,233 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             Instr::RefFunc { dst, func } => {
                 let addr = store.instances[inst as usize].funcs[func as usize];
                 w!(dst, func_ref(addr));
+            }
+
+            // ------------------------- typed function references, tail calls
+            Instr::CallRef { base, func } => {
+                let Some(addr) = func_ref_addr(r!(func)) else {
+                    trap!(TrapKind::NullFunctionReference)
+                };
+                call_addr!(addr, base);
+            }
+            Instr::ReturnCallInternal { func, base } => {
+                // SAFETY: the module outlives the store's instances (see above).
+                let funcs: &[Arc<CompiledFunc>] = unsafe { &(*module).funcs };
+                let callee: *const CompiledFunc = Arc::as_ptr(&funcs[func as usize]);
+                check!(enter_tail(
+                    store,
+                    ts,
+                    inst,
+                    func,
+                    unsafe { &*callee },
+                    fp,
+                    fp + base as usize
+                ));
+                cf = callee;
+                code = unsafe { (*cf).code.as_ptr() };
+                ip = code;
+                slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+            }
+            Instr::ReturnCall { func, base } => {
+                let addr = store.instances[inst as usize].funcs[func as usize];
+                return_call_addr!(addr, base);
+            }
+            Instr::ReturnCallIndirect { base, index, site } => {
+                let addr = indirect_target!(index, site);
+                return_call_addr!(addr, base);
+            }
+            Instr::ReturnCallRef { base, func } => {
+                let Some(addr) = func_ref_addr(r!(func)) else {
+                    trap!(TrapKind::NullFunctionReference)
+                };
+                return_call_addr!(addr, base);
+            }
+            Instr::RefAsNonNull { dst, src } => {
+                let v = r!(src);
+                if v == 0 {
+                    trap!(TrapKind::NullReference);
+                }
+                w!(dst, v);
+            }
+            Instr::BrOnNull { src, target } => {
+                if r!(src) == 0 {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+            Instr::BrOnNonNull { src, target } => {
+                if r!(src) != 0 {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+
+            // ---------------------------------------------------------- GC
+            Instr::StructNew { dst, base, ty } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let r = check!(gc::struct_new(store, ts, info, Some(fp + base as usize)));
+                w!(dst, r);
+            }
+            Instr::StructNewDefault { dst, ty } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let r = check!(gc::struct_new(store, ts, info, None));
+                w!(dst, r);
+            }
+            Instr::StructGet {
+                access,
+                dst,
+                obj,
+                slot,
+            } => {
+                let v = check!(gc::struct_get(store, r!(obj), slot, access));
+                w!(dst, v[0]);
+                if access == Access::Two {
+                    w!(dst + 1, v[1]);
+                }
+            }
+            Instr::StructSet {
+                access,
+                obj,
+                src,
+                slot,
+            } => {
+                let hi = if access == Access::Two { r!(src + 1) } else { 0 };
+                check!(gc::struct_set(store, r!(obj), slot, access, [r!(src), hi]));
+            }
+            Instr::ArrayNew { dst, base, ty } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let r = check!(gc::array_new(store, ts, info, fp + base as usize));
+                w!(dst, r);
+            }
+            Instr::ArrayNewDefault { dst, len, ty } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let n = r!(len) as u32 as u64;
+                let r = check!(gc::array_new_default(store, ts, info, n));
+                w!(dst, r);
+            }
+            Instr::ArrayNewFixed { dst, base, site } => {
+                save_pc!();
+                let (ty, n) = unsafe { (&(*cf).pairs)[site as usize] };
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let r = check!(gc::array_new_fixed(store, ts, info, fp + base as usize, n));
+                w!(dst, r);
+            }
+            Instr::ArrayNewData { base, ty, data } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let daddr = store.instances[inst as usize].datas[data as usize];
+                let r = check!(gc::array_new_data(store, ts, info, daddr, fp + base as usize));
+                w!(base, r);
+            }
+            Instr::ArrayNewElem { base, ty, elem } => {
+                save_pc!();
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let eaddr = store.instances[inst as usize].elems[elem as usize];
+                let r = check!(gc::array_new_elem(store, ts, info, eaddr, fp + base as usize));
+                w!(base, r);
+            }
+            Instr::ArrayGet {
+                access,
+                dst,
+                arr,
+                idx,
+            } => {
+                let v = check!(gc::array_get(store, r!(arr), r!(idx) as u32 as u64, access));
+                w!(dst, v[0]);
+                if access == Access::Two {
+                    w!(dst + 1, v[1]);
+                }
+            }
+            Instr::ArraySet {
+                access,
+                arr,
+                idx,
+                src,
+            } => {
+                let hi = if access == Access::Two { r!(src + 1) } else { 0 };
+                check!(gc::array_set(
+                    store,
+                    r!(arr),
+                    r!(idx) as u32 as u64,
+                    access,
+                    [r!(src), hi]
+                ));
+            }
+            Instr::ArrayLen { dst, arr } => w!(dst, check!(gc::array_len(store, r!(arr)))),
+            Instr::ArrayFill { access, base } => {
+                check!(gc::array_fill(store, ts, fp + base as usize, access))
+            }
+            Instr::ArrayCopy { base } => check!(gc::array_copy(store, ts, fp + base as usize)),
+            Instr::ArrayInitData { base, ty, data } => {
+                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
+                let daddr = store.instances[inst as usize].datas[data as usize];
+                check!(gc::array_init_data(store, ts, fp + base as usize, info, daddr));
+            }
+            Instr::ArrayInitElem { base, elem } => {
+                let eaddr = store.instances[inst as usize].elems[elem as usize];
+                check!(gc::array_init_elem(store, ts, fp + base as usize, eaddr));
+            }
+            Instr::RefI31 { dst, src } => w!(dst, i31_ref(r!(src) as u32)),
+            Instr::I31GetS { dst, src } => {
+                let v = r!(src);
+                if v == 0 {
+                    trap!(TrapKind::NullI31Reference);
+                }
+                w!(dst, i31_get_s(v));
+            }
+            Instr::I31GetU { dst, src } => {
+                let v = r!(src);
+                if v == 0 {
+                    trap!(TrapKind::NullI31Reference);
+                }
+                w!(dst, i31_get_u(v));
+            }
+            Instr::RefTest { dst, src, cast } => {
+                let t = unsafe { &(&(*cf).casts)[cast as usize] };
+                w!(dst, gc::ref_test(store, r!(src), t) as u64);
+            }
+            Instr::RefCast { dst, src, cast } => {
+                let t = unsafe { &(&(*cf).casts)[cast as usize] };
+                let v = r!(src);
+                if !gc::ref_test(store, v, t) {
+                    trap!(TrapKind::CastFailure);
+                }
+                w!(dst, v);
+            }
+            Instr::BrOnCast { src, cast, target } => {
+                let t = unsafe { &(&(*cf).casts)[cast as usize] };
+                if gc::ref_test(store, r!(src), t) {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+            Instr::BrOnCastFail { src, cast, target } => {
+                let t = unsafe { &(&(*cf).casts)[cast as usize] };
+                if !gc::ref_test(store, r!(src), t) {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+
+            // -------------------------------------------------- exceptions
+            Instr::Throw { base, tag } => {
+                save_pc!();
+                let taddr = store.instances[inst as usize].tags[tag as usize];
+                let exn = check!(exceptions::new_exception(
+                    store,
+                    ts,
+                    taddr,
+                    fp + base as usize
+                ));
+                throw!(exn);
+            }
+            Instr::ThrowRef { src } => {
+                let exn = r!(src);
+                if exn == 0 {
+                    trap!(TrapKind::NullReference);
+                }
+                save_pc!();
+                throw!(exn);
             }
 
             // ---------------------------------------------------- numeric
@@ -1595,25 +1942,5 @@ pub(crate) fn table_init(
     let dst = store.tables[ta as usize].range(d, n)?;
     let items = items[src].to_vec();
     store.tables[ta as usize].elements[dst].copy_from_slice(&items);
-    Ok(())
-}
-
-/// Writes a host function's results after checking them against its type.
-fn write_results(
-    stack: &mut [u64],
-    base: usize,
-    types: &[ValType],
-    vals: &[Val],
-) -> Result<(), Trap> {
-    if vals.len() != types.len() || vals.iter().zip(types).any(|(v, t)| !v.matches(*t)) {
-        return Err(Trap::host(format!(
-            "host function returned {vals:?}, expected values of types {types:?}"
-        )));
-    }
-    let mut at = base;
-    for (v, t) in vals.iter().zip(types) {
-        val_to_slots(v, &mut stack[at..]);
-        at += slots_of(std::slice::from_ref(t)) as usize;
-    }
     Ok(())
 }
