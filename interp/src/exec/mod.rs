@@ -7,6 +7,7 @@
 //! wasm recursion ends in a clean "call stack exhausted" trap.
 
 pub(crate) mod exceptions;
+mod ext;
 pub(crate) mod gc;
 pub(crate) mod instr;
 pub(crate) mod numeric;
@@ -22,8 +23,8 @@ use crate::runtime::Instance;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
 use crate::types::ValTy;
-use crate::values::{Val, func_ref, func_ref_addr, i31_get_s, i31_get_u, i31_ref};
-use instr::{Access, Instr, LoadKind, Slot};
+use crate::values::{Val, func_ref, func_ref_addr};
+use instr::{Instr, LoadKind, Slot};
 use numeric::*;
 
 /// A wasm activation: which function of which instance, where it resumes,
@@ -125,6 +126,85 @@ pub(crate) fn enter_tail(
         fp: fp as u32,
     };
     Ok(())
+}
+
+/// How a call of a host function from wasm ended.
+enum HostCall {
+    /// Its results are in the caller's frame.
+    Returned,
+    Suspended(Box<dyn Any + Send>),
+    /// It threw this exception from the call site.
+    Threw(u64),
+    Trapped(Trap),
+}
+
+/// Calls host function `addr` with the arguments at `ts.stack[base..]`,
+/// writing its results there. While it runs, the thread waits in the store
+/// (`Store::in_host`), where the collector sees its references; the
+/// arguments stay alive through the call because the call site's stack
+/// map includes them. Roots the host function took are released when it
+/// returns, after its results are in the frame.
+#[inline(never)]
+fn call_host(store: &mut Store, ts: &mut ThreadState, inst: u32, addr: usize, base: usize) -> HostCall {
+    let FuncInst::Host { info, func, .. } = &store.funcs[addr] else {
+        unreachable!("a host function")
+    };
+    let (info, func) = (Arc::clone(info), func.clone());
+    let (params, results) = info.func().unwrap_or((&[], &[]));
+    let args = store.slots_to_vals(params, &ts.stack[base..], false);
+    store.in_host.push(std::mem::take(ts));
+    let roots = store.host_roots.len();
+    let result = {
+        let mut caller = Caller {
+            store,
+            instance: Some(Instance(inst)),
+        };
+        (func.0)(&mut caller, &args)
+    };
+    *ts = store.in_host.pop().expect("the waiting thread");
+    let outcome = match result {
+        Ok(HostResult::Return(vals)) => {
+            match store.vals_to_slots(&vals, results, &mut ts.stack[base..]) {
+                Ok(()) => HostCall::Returned,
+                Err(e) => HostCall::Trapped(Trap::host(format!(
+                    "host function returned {vals:?}, expected values of types {results:?}: {e}"
+                ))),
+            }
+        }
+        Ok(HostResult::Suspend(payload)) => {
+            ts.pending = Some(Pending {
+                base,
+                results: results.to_vec(),
+            });
+            // The host function's roots stay: the embedder may hand them
+            // back when it resumes the thread.
+            return HostCall::Suspended(payload);
+        }
+        Ok(HostResult::Throw(exn)) => match store.ref_bits(&Val::ExnRef(Some(exn))) {
+            Ok(bits) if bits != 0 => HostCall::Threw(bits),
+            Ok(_) => HostCall::Trapped(TrapKind::NullReference.into()),
+            Err(e) => HostCall::Trapped(Trap::host(e)),
+        },
+        Err(t) => HostCall::Trapped(t),
+    };
+    store.host_roots.truncate(roots);
+    outcome
+}
+
+/// Throws exception `exn` from the top frame of `ts` (whose pc is saved):
+/// `None` when a handler caught it (the top frame is the handler's), the
+/// thread's exit when nothing did.
+#[inline(never)]
+fn throw(store: &Store, ts: &mut ThreadState, exn: u64) -> Option<Exit> {
+    if exceptions::unwind(store, ts, exn) {
+        return None;
+    }
+    if let Some(f) = ts.frames.last_mut() {
+        f.pc = f.pc.saturating_sub(1);
+    }
+    let bt = backtrace(store, ts);
+    ts.frames.clear();
+    Some(Exit::Thrown(exn, bt))
 }
 
 /// `call_indirect` of a function whose type is not the expected one:
@@ -365,75 +445,25 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     ));
                     load_top_frame!();
                 }
-                FuncInst::Host { info, func, .. } => {
-                    let (info, func) = (Arc::clone(info), func.clone());
-                    let (params, results) = info.func().unwrap_or((&[], &[]));
-                    // Arguments stay alive through the call: the call
-                    // site's stack map includes them.
-                    let args = store.slots_to_vals(params, &ts.stack[base..], false);
-                    // While the host function runs, this thread waits in
-                    // the store, where the collector sees it.
-                    store.in_host.push(std::mem::take(ts));
-                    let roots = store.host_roots.len();
-                    let result = {
-                        let mut caller = Caller {
-                            store,
-                            instance: Some(Instance(inst)),
-                        };
-                        (func.0)(&mut caller, &args)
-                    };
-                    *ts = store.in_host.pop().expect("the waiting thread");
-                    match result {
-                        Ok(HostResult::Return(vals)) => {
-                            let written = store.vals_to_slots(&vals, results, &mut ts.stack[base..]);
-                            store.host_roots.truncate(roots);
-                            if let Err(e) = written {
-                                trap!(Trap::host(format!(
-                                    "host function returned {vals:?}, expected values of types {results:?}: {e}"
-                                )));
-                            }
-                            slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
-                            (mem, mem_len) = memory0(store, inst);
-                            (mem_instance, mem_epoch) = (inst, store.memory_epoch);
-                        }
-                        Ok(HostResult::Suspend(payload)) => {
-                            ts.pending = Some(Pending {
-                                base,
-                                results: results.to_vec(),
-                            });
-                            return Ok(Exit::Suspended(payload));
-                        }
-                        Ok(HostResult::Throw(exn)) => {
-                            let bits = store.ref_bits(&Val::ExnRef(Some(exn)));
-                            store.host_roots.truncate(roots);
-                            match bits {
-                                Ok(bits) if bits != 0 => throw!(bits),
-                                Ok(_) => trap!(TrapKind::NullReference),
-                                Err(e) => trap!(Trap::host(e)),
-                            }
-                        }
-                        Err(t) => {
-                            store.host_roots.truncate(roots);
-                            trap!(t)
-                        }
+                FuncInst::Host { .. } => match call_host(store, ts, inst, addr, base) {
+                    HostCall::Returned => {
+                        slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+                        (mem, mem_len) = memory0(store, inst);
+                        (mem_instance, mem_epoch) = (inst, store.memory_epoch);
                     }
-                }
+                    HostCall::Suspended(payload) => return Ok(Exit::Suspended(payload)),
+                    HostCall::Threw(exn) => throw!(exn),
+                    HostCall::Trapped(t) => trap!(t),
+                },
             }
         }};
     }
     // Throws exception `$exn` from the top frame (whose pc is saved).
     macro_rules! throw {
         ($exn:expr) => {{
-            let exn: u64 = $exn;
-            if exceptions::unwind(store, ts, exn) {
-                load_top_frame!();
-            } else {
-                if let Some(f) = ts.frames.last_mut() {
-                    f.pc = f.pc.saturating_sub(1);
-                }
-                let bt = backtrace(store, ts);
-                ts.frames.clear();
-                return Ok(Exit::Thrown(exn, bt));
+            match throw(store, ts, $exn) {
+                None => load_top_frame!(),
+                Some(exit) => return Ok(exit),
             }
         }};
     }
@@ -1005,174 +1035,42 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 }
             }
 
-            // ---------------------------------------------------------- GC
-            Instr::StructNew { dst, base, ty } => {
+            // -------------------------------- GC and exceptions, out of line
+            Instr::StructNew { .. }
+            | Instr::StructNewDefault { .. }
+            | Instr::StructGet { .. }
+            | Instr::StructSet { .. }
+            | Instr::ArrayNew { .. }
+            | Instr::ArrayNewDefault { .. }
+            | Instr::ArrayNewFixed { .. }
+            | Instr::ArrayNewData { .. }
+            | Instr::ArrayNewElem { .. }
+            | Instr::ArrayGet { .. }
+            | Instr::ArraySet { .. }
+            | Instr::ArrayLen { .. }
+            | Instr::ArrayFill { .. }
+            | Instr::ArrayCopy { .. }
+            | Instr::ArrayInitData { .. }
+            | Instr::ArrayInitElem { .. }
+            | Instr::RefI31 { .. }
+            | Instr::I31GetS { .. }
+            | Instr::I31GetU { .. }
+            | Instr::RefTest { .. }
+            | Instr::RefCast { .. }
+            | Instr::BrOnCast { .. }
+            | Instr::BrOnCastFail { .. }
+            | Instr::Throw { .. }
+            | Instr::ThrowRef { .. } => {
+                // Frames' pcs are where the collector finds stack maps.
                 save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let r = check!(gc::struct_new(store, ts, info, Some(fp + base as usize)));
-                w!(dst, r);
-            }
-            Instr::StructNewDefault { dst, ty } => {
-                save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let r = check!(gc::struct_new(store, ts, info, None));
-                w!(dst, r);
-            }
-            Instr::StructGet {
-                access,
-                dst,
-                obj,
-                slot,
-            } => {
-                let v = check!(gc::struct_get(store, r!(obj), slot, access));
-                w!(dst, v[0]);
-                if access == Access::Two {
-                    w!(dst + 1, v[1]);
+                // SAFETY: see `module` and `cf` above.
+                match ext::execute(store, ts, inst, unsafe { &*module }, unsafe { &*cf }, fp, instr) {
+                    Ok(ext::Next::Continue) => {}
+                    Ok(ext::Next::Jump(target)) => ip = unsafe { code.add(target as usize) },
+                    Ok(ext::Next::Caught) => load_top_frame!(),
+                    Ok(ext::Next::Exit(exit)) => return Ok(exit),
+                    Err(kind) => trap!(kind),
                 }
-            }
-            Instr::StructSet {
-                access,
-                obj,
-                src,
-                slot,
-            } => {
-                let hi = if access == Access::Two { r!(src + 1) } else { 0 };
-                check!(gc::struct_set(store, r!(obj), slot, access, [r!(src), hi]));
-            }
-            Instr::ArrayNew { dst, base, ty } => {
-                save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let r = check!(gc::array_new(store, ts, info, fp + base as usize));
-                w!(dst, r);
-            }
-            Instr::ArrayNewDefault { dst, len, ty } => {
-                save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let n = r!(len) as u32 as u64;
-                let r = check!(gc::array_new_default(store, ts, info, n));
-                w!(dst, r);
-            }
-            Instr::ArrayNewFixed { dst, base, site } => {
-                save_pc!();
-                let (ty, n) = unsafe { (&(*cf).pairs)[site as usize] };
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let r = check!(gc::array_new_fixed(store, ts, info, fp + base as usize, n));
-                w!(dst, r);
-            }
-            Instr::ArrayNewData { base, ty, data } => {
-                save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let daddr = store.instances[inst as usize].datas[data as usize];
-                let r = check!(gc::array_new_data(store, ts, info, daddr, fp + base as usize));
-                w!(base, r);
-            }
-            Instr::ArrayNewElem { base, ty, elem } => {
-                save_pc!();
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let eaddr = store.instances[inst as usize].elems[elem as usize];
-                let r = check!(gc::array_new_elem(store, ts, info, eaddr, fp + base as usize));
-                w!(base, r);
-            }
-            Instr::ArrayGet {
-                access,
-                dst,
-                arr,
-                idx,
-            } => {
-                let v = check!(gc::array_get(store, r!(arr), r!(idx) as u32 as u64, access));
-                w!(dst, v[0]);
-                if access == Access::Two {
-                    w!(dst + 1, v[1]);
-                }
-            }
-            Instr::ArraySet {
-                access,
-                arr,
-                idx,
-                src,
-            } => {
-                let hi = if access == Access::Two { r!(src + 1) } else { 0 };
-                check!(gc::array_set(
-                    store,
-                    r!(arr),
-                    r!(idx) as u32 as u64,
-                    access,
-                    [r!(src), hi]
-                ));
-            }
-            Instr::ArrayLen { dst, arr } => w!(dst, check!(gc::array_len(store, r!(arr)))),
-            Instr::ArrayFill { access, base } => {
-                check!(gc::array_fill(store, ts, fp + base as usize, access))
-            }
-            Instr::ArrayCopy { base } => check!(gc::array_copy(store, ts, fp + base as usize)),
-            Instr::ArrayInitData { base, ty, data } => {
-                let info = unsafe { &(&(*module).type_infos)[ty as usize] };
-                let daddr = store.instances[inst as usize].datas[data as usize];
-                check!(gc::array_init_data(store, ts, fp + base as usize, info, daddr));
-            }
-            Instr::ArrayInitElem { base, elem } => {
-                let eaddr = store.instances[inst as usize].elems[elem as usize];
-                check!(gc::array_init_elem(store, ts, fp + base as usize, eaddr));
-            }
-            Instr::RefI31 { dst, src } => w!(dst, i31_ref(r!(src) as u32)),
-            Instr::I31GetS { dst, src } => {
-                let v = r!(src);
-                if v == 0 {
-                    trap!(TrapKind::NullI31Reference);
-                }
-                w!(dst, i31_get_s(v));
-            }
-            Instr::I31GetU { dst, src } => {
-                let v = r!(src);
-                if v == 0 {
-                    trap!(TrapKind::NullI31Reference);
-                }
-                w!(dst, i31_get_u(v));
-            }
-            Instr::RefTest { dst, src, cast } => {
-                let t = unsafe { &(&(*cf).casts)[cast as usize] };
-                w!(dst, gc::ref_test(store, r!(src), t) as u64);
-            }
-            Instr::RefCast { dst, src, cast } => {
-                let t = unsafe { &(&(*cf).casts)[cast as usize] };
-                let v = r!(src);
-                if !gc::ref_test(store, v, t) {
-                    trap!(TrapKind::CastFailure);
-                }
-                w!(dst, v);
-            }
-            Instr::BrOnCast { src, cast, target } => {
-                let t = unsafe { &(&(*cf).casts)[cast as usize] };
-                if gc::ref_test(store, r!(src), t) {
-                    ip = unsafe { code.add(target as usize) };
-                }
-            }
-            Instr::BrOnCastFail { src, cast, target } => {
-                let t = unsafe { &(&(*cf).casts)[cast as usize] };
-                if !gc::ref_test(store, r!(src), t) {
-                    ip = unsafe { code.add(target as usize) };
-                }
-            }
-
-            // -------------------------------------------------- exceptions
-            Instr::Throw { base, tag } => {
-                save_pc!();
-                let taddr = store.instances[inst as usize].tags[tag as usize];
-                let exn = check!(exceptions::new_exception(
-                    store,
-                    ts,
-                    taddr,
-                    fp + base as usize
-                ));
-                throw!(exn);
-            }
-            Instr::ThrowRef { src } => {
-                let exn = r!(src);
-                if exn == 0 {
-                    trap!(TrapKind::NullReference);
-                }
-                save_pc!();
-                throw!(exn);
             }
 
             // ---------------------------------------------------- numeric

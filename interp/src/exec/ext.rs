@@ -1,0 +1,187 @@
+//! The GC and exception instructions, executed outside the interpreter
+//! loop: the loop hands them over in one arm, so that their code does not
+//! compete with the hot instructions for registers (the loop keeps its
+//! frame state in registers; see `ARCHITECTURE.md`, "Performance").
+
+use crate::error::TrapKind;
+use crate::exec::instr::{Access, Instr, Target};
+use crate::exec::{Exit, ThreadState, exceptions, gc, throw};
+use crate::module::{CompiledFunc, ModuleInner};
+use crate::runtime::store::Store;
+use crate::values::{i31_get_s, i31_get_u, i31_ref};
+
+/// What the loop does after an out-of-line instruction.
+pub(crate) enum Next {
+    Continue,
+    /// Branch to this instruction of the running function.
+    Jump(Target),
+    /// An exception was caught: the top frame changed.
+    Caught,
+    /// An exception left the thread.
+    Exit(Exit),
+}
+
+/// Executes one GC or exception instruction of the frame at `fp` (whose
+/// pc the loop saved).
+#[inline(never)]
+pub(crate) fn execute(
+    store: &mut Store,
+    ts: &mut ThreadState,
+    inst: u32,
+    module: &ModuleInner,
+    cf: &CompiledFunc,
+    fp: usize,
+    instr: Instr,
+) -> Result<Next, TrapKind> {
+    let r = |ts: &ThreadState, s: u32| ts.stack[fp + s as usize];
+    // A field or element value of `access` width from slot `s`.
+    let pair = |ts: &ThreadState, s: u32, access: Access| {
+        let hi = if access == Access::Two { r(ts, s + 1) } else { 0 };
+        [r(ts, s), hi]
+    };
+    let at = |s: u32| fp + s as usize;
+    match instr {
+        Instr::StructNew { dst, base, ty } => {
+            let v = gc::struct_new(store, ts, module.type_info(ty), Some(at(base)))?;
+            ts.stack[at(dst)] = v;
+        }
+        Instr::StructNewDefault { dst, ty } => {
+            let v = gc::struct_new(store, ts, module.type_info(ty), None)?;
+            ts.stack[at(dst)] = v;
+        }
+        Instr::StructGet {
+            access,
+            dst,
+            obj,
+            slot,
+        } => {
+            let v = gc::struct_get(store, r(ts, obj), slot, access)?;
+            write(ts, at(dst), access, v);
+        }
+        Instr::StructSet {
+            access,
+            obj,
+            src,
+            slot,
+        } => {
+            let v = pair(ts, src, access);
+            gc::struct_set(store, r(ts, obj), slot, access, v)?;
+        }
+        Instr::ArrayNew { dst, base, ty } => {
+            let v = gc::array_new(store, ts, module.type_info(ty), at(base))?;
+            ts.stack[at(dst)] = v;
+        }
+        Instr::ArrayNewDefault { dst, len, ty } => {
+            let n = r(ts, len) as u32 as u64;
+            let v = gc::array_new_default(store, ts, module.type_info(ty), n)?;
+            ts.stack[at(dst)] = v;
+        }
+        Instr::ArrayNewFixed { dst, base, site } => {
+            let (ty, n) = cf.pairs[site as usize];
+            let v = gc::array_new_fixed(store, ts, module.type_info(ty), at(base), n)?;
+            ts.stack[at(dst)] = v;
+        }
+        Instr::ArrayNewData { base, ty, data } => {
+            let daddr = store.instances[inst as usize].datas[data as usize];
+            let v = gc::array_new_data(store, ts, module.type_info(ty), daddr, at(base))?;
+            ts.stack[at(base)] = v;
+        }
+        Instr::ArrayNewElem { base, ty, elem } => {
+            let eaddr = store.instances[inst as usize].elems[elem as usize];
+            let v = gc::array_new_elem(store, ts, module.type_info(ty), eaddr, at(base))?;
+            ts.stack[at(base)] = v;
+        }
+        Instr::ArrayGet {
+            access,
+            dst,
+            arr,
+            idx,
+        } => {
+            let v = gc::array_get(store, r(ts, arr), r(ts, idx) as u32 as u64, access)?;
+            write(ts, at(dst), access, v);
+        }
+        Instr::ArraySet {
+            access,
+            arr,
+            idx,
+            src,
+        } => {
+            let v = pair(ts, src, access);
+            gc::array_set(store, r(ts, arr), r(ts, idx) as u32 as u64, access, v)?;
+        }
+        Instr::ArrayLen { dst, arr } => {
+            ts.stack[at(dst)] = gc::array_len(store, r(ts, arr))?;
+        }
+        Instr::ArrayFill { access, base } => gc::array_fill(store, ts, at(base), access)?,
+        Instr::ArrayCopy { base } => gc::array_copy(store, ts, at(base))?,
+        Instr::ArrayInitData { base, ty, data } => {
+            let daddr = store.instances[inst as usize].datas[data as usize];
+            gc::array_init_data(store, ts, at(base), module.type_info(ty), daddr)?;
+        }
+        Instr::ArrayInitElem { base, elem } => {
+            let eaddr = store.instances[inst as usize].elems[elem as usize];
+            gc::array_init_elem(store, ts, at(base), eaddr)?;
+        }
+        Instr::RefI31 { dst, src } => ts.stack[at(dst)] = i31_ref(r(ts, src) as u32),
+        Instr::I31GetS { dst, src } | Instr::I31GetU { dst, src } => {
+            let v = r(ts, src);
+            if v == 0 {
+                return Err(TrapKind::NullI31Reference);
+            }
+            ts.stack[at(dst)] = if matches!(instr, Instr::I31GetS { .. }) {
+                i31_get_s(v)
+            } else {
+                i31_get_u(v)
+            };
+        }
+        Instr::RefTest { dst, src, cast } => {
+            let ok = gc::ref_test(store, r(ts, src), &cf.casts[cast as usize]);
+            ts.stack[at(dst)] = ok as u64;
+        }
+        Instr::RefCast { dst, src, cast } => {
+            let v = r(ts, src);
+            if !gc::ref_test(store, v, &cf.casts[cast as usize]) {
+                return Err(TrapKind::CastFailure);
+            }
+            ts.stack[at(dst)] = v;
+        }
+        Instr::BrOnCast { src, cast, target } => {
+            if gc::ref_test(store, r(ts, src), &cf.casts[cast as usize]) {
+                return Ok(Next::Jump(target));
+            }
+        }
+        Instr::BrOnCastFail { src, cast, target } => {
+            if !gc::ref_test(store, r(ts, src), &cf.casts[cast as usize]) {
+                return Ok(Next::Jump(target));
+            }
+        }
+        Instr::Throw { base, tag } => {
+            let taddr = store.instances[inst as usize].tags[tag as usize];
+            let exn = exceptions::new_exception(store, ts, taddr, at(base))?;
+            return Ok(thrown(store, ts, exn));
+        }
+        Instr::ThrowRef { src } => {
+            let exn = r(ts, src);
+            if exn == 0 {
+                return Err(TrapKind::NullReference);
+            }
+            return Ok(thrown(store, ts, exn));
+        }
+        _ => unreachable!("not an out-of-line instruction: {instr:?}"),
+    }
+    Ok(Next::Continue)
+}
+
+fn write(ts: &mut ThreadState, at: usize, access: Access, v: [u64; 2]) {
+    ts.stack[at] = v[0];
+    if access == Access::Two {
+        ts.stack[at + 1] = v[1];
+    }
+}
+
+fn thrown(store: &Store, ts: &mut ThreadState, exn: u64) -> Next {
+    match throw(store, ts, exn) {
+        None => Next::Caught,
+        Some(exit) => Next::Exit(exit),
+    }
+}
