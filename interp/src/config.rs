@@ -34,6 +34,9 @@ pub struct Config {
     /// fit even after a full collection traps with
     /// [`crate::TrapKind::HeapExhausted`].
     pub max_heap_bytes: u64,
+    /// Collect before every allocation. Slow; it makes any reference the
+    /// collector failed to see show up at once (a test of the collector).
+    pub gc_stress: bool,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             nondet: NondetMode::Deterministic,
             max_host_reentry: 64,
             max_heap_bytes: 1 << 30,
+            gc_stress: false,
         }
     }
 }
@@ -80,6 +84,11 @@ impl Config {
 
     pub fn max_heap_bytes(mut self, bytes: u64) -> Self {
         self.max_heap_bytes = bytes;
+        self
+    }
+
+    pub fn gc_stress(mut self, on: bool) -> Self {
+        self.gc_stress = on;
         self
     }
 

@@ -11,5 +11,5 @@ pub mod suites;
 
 pub use manifest::Manifest;
 pub use report::{DirectiveResult, FileReport, render_json, render_text};
-pub use runner::{default_jobs, run_all};
+pub use runner::{default_jobs, run_all, run_all_with};
 pub use script::{ScriptOptions, run_script};

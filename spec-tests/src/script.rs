@@ -21,6 +21,8 @@ use crate::spectest;
 pub struct ScriptOptions {
     pub features: WasmFeatures,
     pub nondet: NondetMode,
+    /// Collect garbage before every allocation (`Config::gc_stress`).
+    pub gc_stress: bool,
 }
 
 impl Default for ScriptOptions {
@@ -28,6 +30,7 @@ impl Default for ScriptOptions {
         ScriptOptions {
             features: WasmFeatures::WASM2,
             nondet: NondetMode::Deterministic,
+            gc_stress: false,
         }
     }
 }
@@ -152,7 +155,8 @@ impl Runner {
     fn new(options: &ScriptOptions) -> cmref_interp::Result<Runner> {
         let config = Config::default()
             .features(options.features)
-            .nondet(options.nondet);
+            .nondet(options.nondet)
+            .gc_stress(options.gc_stress);
         let engine = Engine::new(config);
         let mut store = Store::new(&engine);
         let mut linker = Linker::new();

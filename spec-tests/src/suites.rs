@@ -58,7 +58,8 @@ pub fn features_for(name: &str) -> WasmFeatures {
 /// Everything cmref executes today; scripts outside the official suites
 /// (e.g. conformance/) run with these.
 pub fn supported() -> WasmFeatures {
-    WasmFeatures::WASM2
+    use WasmFeatures as F;
+    F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL | F::GC | F::EXCEPTIONS | F::LEGACY_EXCEPTIONS
 }
 
 /// The scripts of an embedded suite directory such as `wasm-v2` or

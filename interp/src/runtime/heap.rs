@@ -78,10 +78,12 @@ pub(crate) struct Heap {
     pub(crate) collections: u64,
     pub(crate) freed: u64,
     pub(crate) max_bytes: u64,
+    /// Collect before every allocation (`Config::gc_stress`).
+    pub(crate) stress: bool,
 }
 
 impl Heap {
-    pub(crate) fn new(max_bytes: u64) -> Heap {
+    pub(crate) fn new(max_bytes: u64, stress: bool) -> Heap {
         Heap {
             objects: vec![Object {
                 generation: 0,
@@ -97,6 +99,7 @@ impl Heap {
             collections: 0,
             freed: 0,
             max_bytes,
+            stress,
         }
     }
 
@@ -109,7 +112,8 @@ impl Heap {
     #[inline]
     pub(crate) fn wants_gc(&self, bytes: u64) -> bool {
         self.inhibit == 0
-            && (self.since_gc.saturating_add(bytes) > self.trigger
+            && (self.stress
+                || self.since_gc.saturating_add(bytes) > self.trigger
                 || self.live_bytes.saturating_add(bytes) > self.max_bytes)
     }
 

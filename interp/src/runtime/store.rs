@@ -196,7 +196,7 @@ impl Store {
             datas: Vec::new(),
             tags: Vec::new(),
             instances: Vec::new(),
-            heap: Heap::new(config.max_heap_bytes),
+            heap: Heap::new(config.max_heap_bytes, config.gc_stress),
             host_roots: Vec::new(),
             threads: Vec::new(),
             in_host: Vec::new(),
