@@ -244,6 +244,19 @@ impl TypeRegistry {
         }
     }
 
+    /// The top of the hierarchy a heap type belongs to (`func`, `extern`,
+    /// `exn` or `any`).
+    pub(crate) fn top_of(&self, heap: Heap) -> AbstractHeapType {
+        match heap {
+            Heap::Abs(a) => abstract_top(a),
+            Heap::Def(t) => match self.get(t).kind_top() {
+                AbstractHeapType::Func => AbstractHeapType::Func,
+                _ => AbstractHeapType::Any,
+            },
+            Heap::Rec(_) => AbstractHeapType::Any,
+        }
+    }
+
     pub(crate) fn ref_sub(&self, a: RefTy, b: RefTy) -> bool {
         (!a.nullable || b.nullable) && self.heap_sub(a.heap, b.heap)
     }

@@ -5,19 +5,37 @@
 use cmref_interp::*;
 use proptest::prelude::*;
 
+/// What cmref executes: Wasm 2.0, SIMD, and the reference-typed half of
+/// Wasm 3.0 (typed function references, tail calls, GC, exceptions).
+fn features() -> WasmFeatures {
+    WasmFeatures::WASM2
+        | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::GC
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
+}
+
 fn engine() -> Engine {
-    let mut config = Config::default()
+    // The collector runs before every allocation, so that every stack map
+    // and root is exercised.
+    let config = Config::default()
+        .features(features())
         .fuel(Some(20_000))
         .max_memory_bytes(16 << 20)
         .max_table_elements(10_000)
-        .max_call_depth(1_000);
-    config.max_stack_slots = 1 << 20;
+        .max_call_depth(1_000)
+        .max_stack_slots(1 << 20)
+        .max_heap_bytes(16 << 20)
+        .gc_stress(true);
     Engine::new(config)
 }
 
-/// A value of each parameter type (zero, or null).
-fn default_args(ty: &FuncType) -> Vec<Val> {
-    ty.params().iter().map(|t| Val::default_for(*t)).collect()
+/// The default (zero or null) of each type, where it has one.
+fn defaults(module: &Module, tys: &[ValType]) -> Option<Vec<Val>> {
+    tys.iter()
+        .map(|t| module.default_val(*t).ok().flatten())
+        .collect()
 }
 
 /// Satisfies every import with a fresh item of the right type, instantiates
@@ -28,22 +46,32 @@ fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
     };
     let mut store = Store::new(engine);
     let mut imports = Vec::new();
-    for import in module.imports() {
-        let ext: Result<Extern> = match &import.ty {
+    let import_types: Vec<ExternType> = module.imports().map(|i| i.ty.clone()).collect();
+    for (i, ty) in import_types.iter().enumerate() {
+        let ext: Result<Extern> = match ty {
             ExternType::Func(ty) => {
-                let results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-                Ok(Func::new_host(&mut store, ty.clone(), move |_, _| Ok(results.clone())).into())
+                let Some(results) = defaults(&module, ty.results()) else {
+                    return "import limits";
+                };
+                Func::new_host_for_import(&mut store, &module, i, move |_, _| {
+                    Ok(HostResult::Return(results.clone()))
+                })
+                .map(Into::into)
             }
-            ExternType::Table(ty) => Table::new(
-                &mut store,
-                *ty,
-                Val::default_for(ValType::Ref(ty.element_type)),
-            )
-            .map(Into::into),
+            ExternType::Table(ty) => {
+                let Some(init) = defaults(&module, &[ValType::Ref(ty.element_type)]) else {
+                    return "import limits";
+                };
+                Table::new_for_import(&mut store, &module, i, init[0]).map(Into::into)
+            }
             ExternType::Memory(ty) => Memory::new(&mut store, *ty).map(Into::into),
             ExternType::Global(ty) => {
-                Global::new(&mut store, *ty, Val::default_for(ty.content_type)).map(Into::into)
+                let Some(init) = defaults(&module, &[ty.content_type]) else {
+                    return "import limits";
+                };
+                Global::new_for_import(&mut store, &module, i, init[0]).map(Into::into)
             }
+            ExternType::Tag(_) => Tag::new_for_import(&mut store, &module, i).map(Into::into),
         };
         match ext {
             Ok(e) => imports.push(e),
@@ -56,8 +84,11 @@ fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
     for (_, ext) in instance.exports(&store) {
         if let Extern::Func(f) = ext {
             let ty = store.func_type(f).expect("own function");
+            // Functions are called with defaults of their own module's
+            // types; a function imported from elsewhere may get none.
+            let args = defaults(&module, ty.params()).unwrap_or_default();
             store.set_fuel(20_000).expect("fuel enabled");
-            let _ = store.call(f, &default_args(&ty));
+            let _ = store.call(f, &args);
         }
     }
     "ran"
@@ -126,12 +157,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// wasm-smith configured for what cmref executes today (Wasm 2.0 + SIMD).
+/// wasm-smith configured for what cmref executes today (Wasm 2.0, SIMD,
+/// typed function references, tail calls, GC and exceptions).
 fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        gc_enabled: false,
-        exceptions_enabled: false,
-        tail_call_enabled: false,
+        gc_enabled: true,
+        exceptions_enabled: true,
+        tail_call_enabled: true,
         memory64_enabled: false,
         threads_enabled: false,
         relaxed_simd_enabled: false,
@@ -173,7 +205,8 @@ proptest! {
         if let Ok(module) = wasm_smith::Module::new(smith_config(), &mut u) {
             let bytes = module.to_bytes();
             let engine = engine();
-            // wasm-smith only emits valid Wasm 2.0 here: cmref must accept it.
+            // wasm-smith only emits valid modules of these features here:
+            // cmref must accept them.
             if let Err(e) = Module::new(&engine, &bytes) {
                 prop_assert!(false, "cmref rejected a valid module: {e}");
             }

@@ -10,6 +10,7 @@ pub(crate) mod memory;
 pub(crate) mod store;
 pub(crate) mod table;
 pub(crate) mod thread;
+mod typed_imports;
 pub(crate) mod vals;
 
 use wasmparser::{FuncType, GlobalType, MemoryType, TableType};

@@ -19,11 +19,7 @@ impl Store {
     pub(crate) fn heap_top(&self, heap: Heap) -> AbstractHeapType {
         match heap {
             Heap::Abs(a) => abstract_top(a),
-            Heap::Def(t) => match self.engine.types().get(t).kind_top() {
-                AbstractHeapType::Func => AbstractHeapType::Func,
-                _ => AbstractHeapType::Any,
-            },
-            Heap::Rec(_) => AbstractHeapType::Any,
+            _ => self.engine.types().top_of(heap),
         }
     }
 
