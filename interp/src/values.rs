@@ -205,9 +205,7 @@ impl Val {
                     Val::FuncRef(None)
                     | Val::ExternRef(None)
                     | Val::AnyRef(None)
-                    | Val::ExnRef(None) => {
-                        r.is_nullable() && Val::null_of(h).same_hierarchy(v)
-                    }
+                    | Val::ExnRef(None) => r.is_nullable() && Val::null_of(h).same_hierarchy(v),
                     Val::FuncRef(Some(_)) => h == A::Func,
                     Val::ExternRef(Some(_)) => h == A::Extern,
                     Val::ExnRef(Some(_)) => h == A::Exn,

@@ -67,7 +67,11 @@ fn a_throw_ten_thousand_frames_deep_is_caught_at_the_bottom() {
     let results = store.call(f, &[Val::I32(10_000), Val::I32(5_000)]).unwrap();
     assert_eq!(results, vec![Val::I32(42), Val::I64(-7), Val::I32(99)]);
     let seen = instance.get_global(&store, "seen").unwrap();
-    assert_eq!(seen.get(&mut store), Val::I32(1), "the middle frame caught and rethrew");
+    assert_eq!(
+        seen.get(&mut store),
+        Val::I32(1),
+        "the middle frame caught and rethrew"
+    );
     // Again, without a catch in the middle.
     let results = store.call(f, &[Val::I32(10_000), Val::I32(-1)]).unwrap();
     assert_eq!(results, vec![Val::I32(42), Val::I64(-7), Val::I32(99)]);
@@ -169,12 +173,19 @@ fn an_exception_stops_at_a_host_frame_as_an_error() {
     let err = store.call(outer, &[Val::I32(5)]).unwrap_err();
     let trap = err.as_trap().expect("a host trap");
     assert_eq!(trap.kind, TrapKind::Host);
-    assert!(trap.message.contains("uncaught exception"), "{}", trap.message);
+    assert!(
+        trap.message.contains("uncaught exception"),
+        "{}",
+        trap.message
+    );
 }
 
 #[test]
 fn a_host_function_can_throw_the_exception_on() {
     let (mut store, instance, _) = nested(true);
     let outer = instance.get_func(&store, "outer").unwrap();
-    assert_eq!(store.call(outer, &[Val::I32(5)]).unwrap(), vec![Val::I32(1005)]);
+    assert_eq!(
+        store.call(outer, &[Val::I32(5)]).unwrap(),
+        vec![Val::I32(1005)]
+    );
 }

@@ -268,7 +268,11 @@ fn a_dropped_thread_releases_its_references() {
         Outcome::Suspended(_)
     ));
     store.gc();
-    assert_eq!(store.heap_stats().objects, 3, "the suspended thread's boxes");
+    assert_eq!(
+        store.heap_stats().objects,
+        3,
+        "the suspended thread's boxes"
+    );
     drop(thread);
     store.gc();
     assert_eq!(store.heap_stats().objects, 0);
@@ -300,8 +304,12 @@ fn host_calls_see_live_arguments_across_collections_and_reentry() {
         // The argument survives a collection and reuse of freed slots, and
         // can be passed back into wasm.
         store.gc();
-        store.call(garbage, &[Val::I32(2000)]).map_err(|e| Trap::host(e.to_string()))?;
-        let v = store.call(get, &[args[0]]).map_err(|e| Trap::host(e.to_string()))?;
+        store
+            .call(garbage, &[Val::I32(2000)])
+            .map_err(|e| Trap::host(e.to_string()))?;
+        let v = store
+            .call(get, &[args[0]])
+            .map_err(|e| Trap::host(e.to_string()))?;
         Ok(HostResult::Return(v))
     })
     .unwrap();

@@ -7,7 +7,9 @@ use cmref_interp::*;
 fn engine() -> Engine {
     Engine::new(
         Config::default()
-            .features(WasmFeatures::WASM2 | WasmFeatures::TAIL_CALL | WasmFeatures::FUNCTION_REFERENCES)
+            .features(
+                WasmFeatures::WASM2 | WasmFeatures::TAIL_CALL | WasmFeatures::FUNCTION_REFERENCES,
+            )
             .max_call_depth(100)
             .max_stack_slots(4096),
     )

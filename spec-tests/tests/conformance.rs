@@ -8,7 +8,12 @@ fn run(gc_stress: bool) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance");
     let scripts = suites::collect(&[root.to_string()]).expect("conformance/ is readable");
     assert!(scripts.len() >= 7, "found only {} scripts", scripts.len());
-    let mut reports = run_all_with(&scripts, NondetMode::Deterministic, gc_stress, default_jobs());
+    let mut reports = run_all_with(
+        &scripts,
+        NondetMode::Deterministic,
+        gc_stress,
+        default_jobs(),
+    );
     // Manifest keys are relative to conformance/.
     for r in &mut reports {
         r.path = r

@@ -25,7 +25,12 @@ fn run_suite_with(dir: &str, min_scripts: usize, gc_stress: bool) {
         "{dir}: expected at least {min_scripts} scripts, found {}",
         scripts.len()
     );
-    let reports = run_all_with(&scripts, NondetMode::Deterministic, gc_stress, default_jobs());
+    let reports = run_all_with(
+        &scripts,
+        NondetMode::Deterministic,
+        gc_stress,
+        default_jobs(),
+    );
     let directives: usize = reports.iter().map(|r| r.results.len()).sum();
     let problems = manifest().check(&reports);
     assert!(

@@ -235,10 +235,7 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
             Val::ExternRef(Some(ExternRef::host(parse_int(n, 32)? as u32)))
         }
         ValType::Ref(_) => {
-            let arg = |prefix: &str| {
-                text.strip_prefix(prefix)
-                    .and_then(|t| t.strip_suffix(')'))
-            };
+            let arg = |prefix: &str| text.strip_prefix(prefix).and_then(|t| t.strip_suffix(')'));
             if let Some(n) = arg("i31(") {
                 Val::AnyRef(Some(AnyRef::i31(parse_int(n, 32)? as u32 as i32)))
             } else if let Some(n) = arg("host(") {

@@ -135,8 +135,9 @@ fn find(store: &Store, ts: &ThreadState, tag: u32) -> Option<(usize, CatchClause
 /// above the catching one are gone and the catching frame's pc is the
 /// handler; on `false` nothing caught it and the frames are untouched.
 pub(crate) fn unwind(store: &Store, ts: &mut ThreadState, exn: u64) -> bool {
-    let Some(Body::Exn { tag, payload }) =
-        heap_index(exn).and_then(|i| store.heap.get(i)).map(|o| &o.body)
+    let Some(Body::Exn { tag, payload }) = heap_index(exn)
+        .and_then(|i| store.heap.get(i))
+        .map(|o| &o.body)
     else {
         return false;
     };

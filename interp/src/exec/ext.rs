@@ -36,7 +36,11 @@ pub(crate) fn execute(
     let r = |ts: &ThreadState, s: u32| ts.stack[fp + s as usize];
     // A field or element value of `access` width from slot `s`.
     let pair = |ts: &ThreadState, s: u32, access: Access| {
-        let hi = if access == Access::Two { r(ts, s + 1) } else { 0 };
+        let hi = if access == Access::Two {
+            r(ts, s + 1)
+        } else {
+            0
+        };
         [r(ts, s), hi]
     };
     let at = |s: u32| fp + s as usize;

@@ -39,7 +39,11 @@ pub(crate) fn ref_test(store: &Store, r: u64, t: &CastTarget) -> bool {
     if r == 0 {
         return t.nullable;
     }
-    let body = || heap_index(r).and_then(|i| store.heap.get(i)).map(|o| &o.body);
+    let body = || {
+        heap_index(r)
+            .and_then(|i| store.heap.get(i))
+            .map(|o| &o.body)
+    };
     match &t.heap {
         CastHeap::Abs(a) => match a {
             A::Any | A::Extern | A::Func | A::Exn => true,

@@ -145,7 +145,13 @@ enum HostCall {
 /// map includes them. Roots the host function took are released when it
 /// returns, after its results are in the frame.
 #[inline(never)]
-fn call_host(store: &mut Store, ts: &mut ThreadState, inst: u32, addr: usize, base: usize) -> HostCall {
+fn call_host(
+    store: &mut Store,
+    ts: &mut ThreadState,
+    inst: u32,
+    addr: usize,
+    base: usize,
+) -> HostCall {
     let FuncInst::Host { info, func, .. } = &store.funcs[addr] else {
         unreachable!("a host function")
     };
@@ -1064,7 +1070,15 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 // Frames' pcs are where the collector finds stack maps.
                 save_pc!();
                 // SAFETY: see `module` and `cf` above.
-                match ext::execute(store, ts, inst, unsafe { &*module }, unsafe { &*cf }, fp, instr) {
+                match ext::execute(
+                    store,
+                    ts,
+                    inst,
+                    unsafe { &*module },
+                    unsafe { &*cf },
+                    fp,
+                    instr,
+                ) {
                     Ok(ext::Next::Continue) => {}
                     Ok(ext::Next::Jump(target)) => ip = unsafe { code.add(target as usize) },
                     Ok(ext::Next::Caught) => load_top_frame!(),

@@ -670,8 +670,7 @@ impl<'m> Translator<'m> {
         }
         let len = self.gc_slots.len() - first;
         if len > 0 {
-            self.gc_points
-                .push((self.pc(), first as u32, len as u32));
+            self.gc_points.push((self.pc(), first as u32, len as u32));
         }
     }
 

@@ -35,7 +35,9 @@ impl GroupCtx<'_> {
                 .ok_or_else(|| Error::Invalid(format!("unknown type {i}"))),
             UnpackedIndex::RecGroup(i) => Ok(Heap::Rec(i)),
             #[allow(unreachable_patterns)]
-            _ => Err(Error::Unsupported("canonical type index in a module".into())),
+            _ => Err(Error::Unsupported(
+                "canonical type index in a module".into(),
+            )),
         }
     }
 

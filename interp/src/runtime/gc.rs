@@ -62,7 +62,9 @@ fn trace(heap: &mut Heap, grey: &mut Vec<u32>, tags: &[TagInst]) {
         loop {
             // Re-borrow per child: marking mutates other objects.
             let child = match &heap.objects[i as usize].body {
-                Body::Struct { ty, fields } => ty.layout.ref_slots.get(k).map(|&s| fields[s as usize]),
+                Body::Struct { ty, fields } => {
+                    ty.layout.ref_slots.get(k).map(|&s| fields[s as usize])
+                }
                 Body::Array { ty, elems } => {
                     if ty.layout.ref_slots.is_empty() {
                         None
@@ -91,6 +93,7 @@ pub(crate) fn collect(store: &mut Store, running: Option<&ThreadState>) {
         heap,
         instances,
         threads,
+        free_threads,
         in_host,
         globals,
         tables,
@@ -106,11 +109,12 @@ pub(crate) fn collect(store: &mut Store, running: Option<&ThreadState>) {
     for ts in in_host.iter() {
         mark_thread(heap, &mut grey, instances, ts);
     }
-    for slot in threads.iter_mut() {
+    for (i, slot) in threads.iter_mut().enumerate() {
         if let ThreadSlot::Parked(p) = slot {
             if p.owner.strong_count() == 0 {
                 // The embedder dropped the thread: its references die with it.
                 *slot = ThreadSlot::Free;
+                free_threads.push(i as u32);
             } else {
                 mark_thread(heap, &mut grey, instances, &p.state);
             }

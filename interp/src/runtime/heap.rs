@@ -26,9 +26,15 @@ pub(crate) enum Body {
         fields: Box<[u64]>,
     },
     /// An array: `layout.slots` slots per element, packed elements masked.
-    Array { ty: Arc<TypeInfo>, elems: Box<[u64]> },
+    Array {
+        ty: Arc<TypeInfo>,
+        elems: Box<[u64]>,
+    },
     /// An exception package: the tag (store address) and its payload.
-    Exn { tag: u32, payload: Box<[u64]> },
+    Exn {
+        tag: u32,
+        payload: Box<[u64]>,
+    },
 }
 
 #[derive(Debug)]

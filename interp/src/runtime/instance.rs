@@ -7,7 +7,9 @@ use wasmparser::{MemoryType, TableType};
 
 use crate::error::{Error, Result, TrapKind};
 use crate::exec::table_init;
-use crate::module::{ConstEnv, ConstOp, DataMode, ElemMode, ExportIndex, ExternType, Module, ModuleInner};
+use crate::module::{
+    ConstEnv, ConstOp, DataMode, ElemMode, ExportIndex, ExternType, Module, ModuleInner,
+};
 use crate::runtime::heap::{Body, Heap};
 use crate::runtime::memory::MemoryInst;
 use crate::runtime::store::{
@@ -148,7 +150,11 @@ impl ConstEnv for InstEnv<'_> {
                 let info = self.module.type_info(t);
                 let mut fields = vec![0u64; info.layout.slots as usize];
                 if let (ConstOp::StructNew(_), Composite::Struct(types)) = (op, &info.composite) {
-                    for ((v, f), &at) in operands.iter().zip(types.iter()).zip(info.layout.field_slots.iter()) {
+                    for ((v, f), &at) in operands
+                        .iter()
+                        .zip(types.iter())
+                        .zip(info.layout.field_slots.iter())
+                    {
                         put(&mut fields, at as usize, f.storage, *v);
                     }
                 }

@@ -167,6 +167,8 @@ pub struct Store {
     pub(crate) host_roots: Vec<u64>,
     /// Threads that are not running, by the id their `Thread` holds.
     pub(crate) threads: Vec<ThreadSlot>,
+    /// Indices of `ThreadSlot::Free` entries of `threads`.
+    pub(crate) free_threads: Vec<u32>,
     /// Threads whose wasm called a host function that is still running
     /// (outer threads of nested calls), innermost last.
     pub(crate) in_host: Vec<ThreadState>,
@@ -199,6 +201,7 @@ impl Store {
             heap: Heap::new(config.max_heap_bytes, config.gc_stress),
             host_roots: Vec::new(),
             threads: Vec::new(),
+            free_threads: Vec::new(),
             in_host: Vec::new(),
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             nondet: Nondet::new(config.nondet),

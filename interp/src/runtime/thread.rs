@@ -68,15 +68,10 @@ fn park(store: &mut Store, slot: Option<u32>, state: ThreadState, owner: &Arc<()
         store.threads[i as usize] = parked;
         return i;
     }
-    let free = |t: &ThreadSlot| match t {
-        ThreadSlot::Free => true,
-        ThreadSlot::Parked(p) => p.owner.strong_count() == 0,
-        ThreadSlot::Running => false,
-    };
-    match store.threads.iter().position(free) {
+    match store.free_threads.pop() {
         Some(i) => {
-            store.threads[i] = parked;
-            i as u32
+            store.threads[i as usize] = parked;
+            i
         }
         None => {
             store.threads.push(parked);
@@ -161,6 +156,7 @@ impl Thread {
             && let Some(slot) = store.threads.get_mut(self.slot as usize)
         {
             *slot = ThreadSlot::Free;
+            store.free_threads.push(self.slot);
         }
         self.state = State::Done;
     }
@@ -187,7 +183,9 @@ impl Thread {
                         Ok(Outcome::Suspended(payload))
                     }
                     HostResult::Throw(exn) => {
-                        let bits = store.ref_bits(&Val::ExnRef(Some(exn))).map_err(Error::Api)?;
+                        let bits = store
+                            .ref_bits(&Val::ExnRef(Some(exn)))
+                            .map_err(Error::Api)?;
                         Err(uncaught(store, bits, Vec::new()))
                     }
                 }
@@ -228,7 +226,11 @@ impl Thread {
     fn deliver(store: &Store, ts: &mut ThreadState, host_results: &[Val]) -> Result<()> {
         match ts.pending.take() {
             Some(pending) => {
-                if let Err(e) = store.vals_to_slots(host_results, &pending.results, &mut ts.stack[pending.base..]) {
+                if let Err(e) = store.vals_to_slots(
+                    host_results,
+                    &pending.results,
+                    &mut ts.stack[pending.base..],
+                ) {
                     let message = format!(
                         "resumed with {host_results:?}, expected values of types {:?}: {e}",
                         pending.results
@@ -263,7 +265,10 @@ pub(crate) fn uncaught(store: &mut Store, exn: u64, backtrace: Vec<FrameInfo>) -
     let Some(tag) = crate::exec::exceptions::exception_tag(store, exn) else {
         return Error::Api("not an exception".into());
     };
-    let payload: Vec<u64> = match heap_index(exn).and_then(|i| store.heap.get(i)).map(|o| &o.body) {
+    let payload: Vec<u64> = match heap_index(exn)
+        .and_then(|i| store.heap.get(i))
+        .map(|o| &o.body)
+    {
         Some(crate::runtime::heap::Body::Exn { payload, .. }) => payload.to_vec(),
         _ => Vec::new(),
     };
@@ -271,7 +276,10 @@ pub(crate) fn uncaught(store: &mut Store, exn: u64, backtrace: Vec<FrameInfo>) -
     let payload = store.slots_to_vals(&params, &payload, true);
     let exn = match store.ref_to_val(wasmparser::AbstractHeapType::Exn, exn, true) {
         Val::ExnRef(Some(e)) => e,
-        _ => ExnRef { bits: exn, generation: 0 },
+        _ => ExnRef {
+            bits: exn,
+            generation: 0,
+        },
     };
     Error::Exception(UncaughtException {
         tag: Tag(tag),

@@ -40,7 +40,10 @@ impl Store {
         match bits & TAG_MASK {
             TAG_I31 => AnyRefKind::I31,
             TAG_HOST => AnyRefKind::Host,
-            _ => match heap_index(bits).and_then(|i| self.heap.get(i)).map(|o| &o.body) {
+            _ => match heap_index(bits)
+                .and_then(|i| self.heap.get(i))
+                .map(|o| &o.body)
+            {
                 Some(Body::Array { .. }) => AnyRefKind::Array,
                 _ => AnyRefKind::Struct,
             },

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use cmref_interp::{
-    Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, WasmFeatures,
-};
+use cmref_interp::{Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, Trap};
 use cmref_tools::core_call;
 
 /// Run a WebAssembly module on cmref.
@@ -40,10 +38,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if let Error::Trap(t) = &e
-                && !t.backtrace.is_empty()
-            {
-                eprintln!("wasm backtrace:\n{}", t.backtrace_string().trim_end());
+            let backtrace = match &e {
+                Error::Trap(t) => t.backtrace_string(),
+                Error::Exception(x) => Trap {
+                    backtrace: x.backtrace.clone(),
+                    ..Trap::host("")
+                }
+                .backtrace_string(),
+                _ => String::new(),
+            };
+            if !backtrace.is_empty() {
+                eprintln!("wasm backtrace:\n{}", backtrace.trim_end());
             }
             ExitCode::FAILURE
         }
@@ -64,7 +69,7 @@ fn run(args: &Args) -> Result<(), Error> {
         Error::Malformed(e.to_string())
     })?;
     let mut config = Config::default()
-        .features(WasmFeatures::WASM2)
+        .features(cmref_spec_tests::suites::supported())
         .fuel(args.fuel)
         .nondet(
             args.seed

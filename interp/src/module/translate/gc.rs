@@ -53,7 +53,9 @@ impl Translator<'_> {
     fn cast_site(&mut self, rt: RefType) -> Result<u32> {
         let heap = match rt.heap_type() {
             HeapType::Abstract { ty, .. } => CastHeap::Abs(ty),
-            HeapType::Concrete(UnpackedIndex::Module(i)) => CastHeap::Def(self.m.type_info(i).clone()),
+            HeapType::Concrete(UnpackedIndex::Module(i)) => {
+                CastHeap::Def(self.m.type_info(i).clone())
+            }
             other => {
                 return Err(Error::Unsupported(format!("cast to heap type {other:?}")));
             }
