@@ -273,13 +273,15 @@ impl TypeRegistry {
 pub(crate) fn abstract_sub(a: AbstractHeapType, b: AbstractHeapType) -> bool {
     use AbstractHeapType as A;
     a == b
-        || match (a, b) {
-            (A::None, A::Any | A::Eq | A::I31 | A::Struct | A::Array) => true,
-            (A::I31 | A::Struct | A::Array, A::Any | A::Eq) => true,
-            (A::Eq, A::Any) => true,
-            (A::NoFunc, A::Func) | (A::NoExtern, A::Extern) | (A::NoExn, A::Exn) => true,
-            _ => false,
-        }
+        || matches!(
+            (a, b),
+            (A::None, A::Any | A::Eq | A::I31 | A::Struct | A::Array)
+                | (A::I31 | A::Struct | A::Array, A::Any | A::Eq)
+                | (A::Eq, A::Any)
+                | (A::NoFunc, A::Func)
+                | (A::NoExtern, A::Extern)
+                | (A::NoExn, A::Exn)
+        )
 }
 
 /// The top of the hierarchy an abstract heap type belongs to.

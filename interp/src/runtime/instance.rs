@@ -180,14 +180,18 @@ impl ConstEnv for InstEnv<'_> {
                 if !self.store.heap.fits(Heap::cost(n)) {
                     return Err(TrapKind::HeapExhausted);
                 }
-                let mut elems = vec![0u64; n as usize];
-                for i in 0..len as usize {
-                    let v = match (op, init) {
-                        (ConstOp::ArrayNewFixed(..), _) => operands[i],
-                        (_, Some(v)) => v,
-                        _ => 0,
-                    };
-                    put(&mut elems, i * per as usize, f.storage, v);
+                let mut elems = Vec::new();
+                elems
+                    .try_reserve_exact(n as usize)
+                    .map_err(|_| TrapKind::HeapExhausted)?;
+                elems.resize(n as usize, 0);
+                let value = |i: usize| match (op, init) {
+                    (ConstOp::ArrayNewFixed(..), _) => operands[i],
+                    (_, Some(v)) => v,
+                    _ => 0,
+                };
+                for (i, elem) in elems.chunks_exact_mut(per as usize).enumerate() {
+                    put(elem, 0, f.storage, value(i));
                 }
                 (t, elems)
             }
