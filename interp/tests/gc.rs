@@ -136,14 +136,19 @@ const BOXES: &str = r#"
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))
 "#;
 
-#[test]
-fn embedder_roots_keep_results_alive_until_released() {
+/// A store with `BOXES` and its `new`, `get`, `keep` and `garbage`.
+fn boxes() -> (Store, Instance, [Func; 4]) {
     let engine = engine(64 << 20);
     let mut store = Store::new(&engine);
     let instance = instantiate(&engine, &mut store, &Linker::new(), BOXES);
-    let new = instance.get_func(&store, "new").unwrap();
-    let get = instance.get_func(&store, "get").unwrap();
-    let garbage = instance.get_func(&store, "garbage").unwrap();
+    let f = |name| instance.get_func(&store, name).unwrap();
+    let funcs = [f("new"), f("get"), f("keep"), f("garbage")];
+    (store, instance, funcs)
+}
+
+#[test]
+fn embedder_roots_keep_results_alive_until_released() {
+    let (mut store, _, [new, get, _, garbage]) = boxes();
 
     let mark = store.roots_mark();
     let boxed = store.call(new, &[Val::I32(7)]).unwrap()[0];
@@ -168,12 +173,7 @@ fn embedder_roots_keep_results_alive_until_released() {
 
 #[test]
 fn globals_keep_objects_alive() {
-    let engine = engine(64 << 20);
-    let mut store = Store::new(&engine);
-    let instance = instantiate(&engine, &mut store, &Linker::new(), BOXES);
-    let new = instance.get_func(&store, "new").unwrap();
-    let keep = instance.get_func(&store, "keep").unwrap();
-    let garbage = instance.get_func(&store, "garbage").unwrap();
+    let (mut store, instance, [new, get, keep, garbage]) = boxes();
     let mark = store.roots_mark();
     let boxed = store.call(new, &[Val::I32(5)]).unwrap()[0];
     store.call(keep, &[boxed]).unwrap();
@@ -182,7 +182,6 @@ fn globals_keep_objects_alive() {
     store.call(garbage, &[Val::I32(1000)]).unwrap();
     let global = instance.get_global(&store, "kept").unwrap();
     let kept = global.get(&mut store);
-    let get = instance.get_func(&store, "get").unwrap();
     assert_eq!(store.call(get, &[kept]).unwrap(), vec![Val::I32(5)]);
     assert_eq!(kept, boxed, "the same object");
 }

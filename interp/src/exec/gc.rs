@@ -84,6 +84,18 @@ pub(crate) fn reserve(store: &mut Store, ts: &ThreadState, bytes: u64) -> Result
     }
 }
 
+/// The operands `(ref, a, b, c)` at `ts.stack[at..]` of the instructions
+/// that take a reference and three i32s (offsets and a length).
+fn ref_and_i32s(ts: &ThreadState, at: usize) -> (u64, u64, u64, u64) {
+    let i32 = |k: usize| ts.stack[at + k] as u32 as u64;
+    (ts.stack[at], i32(1), i32(2), i32(3))
+}
+
+/// The operands `offset, len` (i32s) at `ts.stack[at..]`.
+fn offset_and_len(ts: &ThreadState, at: usize) -> (u64, u64) {
+    (ts.stack[at] as u32 as u64, ts.stack[at + 1] as u32 as u64)
+}
+
 /// A zeroed slot vector of `n` slots, or exhaustion.
 fn zeroed(n: u64) -> Result<Vec<u64>, TrapKind> {
     let n = usize::try_from(n).map_err(|_| TrapKind::HeapExhausted)?;
@@ -243,7 +255,7 @@ pub(crate) fn array_new_data(
     data: u32,
     at: usize,
 ) -> Result<u64, TrapKind> {
-    let (s, n) = (ts.stack[at] as u32 as u64, ts.stack[at + 1] as u32 as u64);
+    let (s, n) = offset_and_len(ts, at);
     let storage = elem_storage(info);
     let bytes = Arc::clone(&store.datas[data as usize].bytes);
     let range = data_range(s, n, storage_bytes(storage), bytes.len())?;
@@ -261,7 +273,7 @@ pub(crate) fn array_new_elem(
     elem: u32,
     at: usize,
 ) -> Result<u64, TrapKind> {
-    let (s, n) = (ts.stack[at] as u32 as u64, ts.stack[at + 1] as u32 as u64);
+    let (s, n) = offset_and_len(ts, at);
     let range = elem_range(s, n, store.elems[elem as usize].items.len())?;
     let items: Vec<u64> = store.elems[elem as usize].items[range].to_vec();
     new_array(store, ts, info, n, |elems, _| {
@@ -440,12 +452,7 @@ pub(crate) fn array_init_data(
     info: &TypeInfo,
     data: u32,
 ) -> Result<(), TrapKind> {
-    let (r, d, s, n) = (
-        ts.stack[at],
-        ts.stack[at + 1] as u32 as u64,
-        ts.stack[at + 2] as u32 as u64,
-        ts.stack[at + 3] as u32 as u64,
-    );
+    let (r, d, s, n) = ref_and_i32s(ts, at);
     let storage = elem_storage(info);
     let bytes = Arc::clone(&store.datas[data as usize].bytes);
     let (ty, elems) = array_elems(store, r)?;
@@ -463,12 +470,7 @@ pub(crate) fn array_init_elem(
     at: usize,
     elem: u32,
 ) -> Result<(), TrapKind> {
-    let (r, d, s, n) = (
-        ts.stack[at],
-        ts.stack[at + 1] as u32 as u64,
-        ts.stack[at + 2] as u32 as u64,
-        ts.stack[at + 3] as u32 as u64,
-    );
+    let (r, d, s, n) = ref_and_i32s(ts, at);
     let items_len = store.elems[elem as usize].items.len();
     let (_, elems) = array_elems(store, r)?;
     let dst = elems_range(elems.len(), 1, d, n)?;

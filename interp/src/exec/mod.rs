@@ -107,8 +107,8 @@ pub(crate) fn enter_tail(
     instance: u32,
     def_index: u32,
     code: &CompiledFunc,
-    fp: usize,
     args: usize,
+    fp: usize,
 ) -> Result<(), TrapKind> {
     let need = fp + code.frame_slots as usize;
     if need > ts.stack.len() {
@@ -425,9 +425,13 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             ts.frames.last_mut().expect("a frame").pc = unsafe { ip.offset_from(code) } as u32
         };
     }
-    // Calls the function at store address `$addr` with arguments at `$base`.
-    macro_rules! call_addr {
-        ($addr:expr, $base:expr) => {{
+    // Calls the function at store address `$addr` with arguments at
+    // `$base`: `$enter` makes its frame (`enter_frame` for a call,
+    // `enter_tail` with the caller's `fp` for a tail call). A host function
+    // is called the same way for both; after a tail call the next
+    // instruction returns its results.
+    macro_rules! invoke {
+        ($addr:expr, $base:expr, $enter:ident $(, $extra:expr)*) => {{
             let addr = $addr as usize;
             let base = fp + $base as usize;
             save_pc!();
@@ -441,13 +445,14 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     let (instance, def_index) = (*instance, *def_index);
                     let callee: *const CompiledFunc = Arc::as_ptr(callee);
                     // SAFETY: the store keeps the function instance alive.
-                    check!(enter_frame(
+                    check!($enter(
                         store,
                         ts,
                         instance,
                         def_index,
                         unsafe { &*callee },
                         base
+                        $(, $extra)*
                     ));
                     load_top_frame!();
                 }
@@ -464,43 +469,22 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             }
         }};
     }
+    macro_rules! call_addr {
+        ($addr:expr, $base:expr) => {
+            invoke!($addr, $base, enter_frame)
+        };
+    }
+    macro_rules! return_call_addr {
+        ($addr:expr, $base:expr) => {
+            invoke!($addr, $base, enter_tail, fp)
+        };
+    }
     // Throws exception `$exn` from the top frame (whose pc is saved).
     macro_rules! throw {
         ($exn:expr) => {{
             match throw(store, ts, $exn) {
                 None => load_top_frame!(),
                 Some(exit) => return Ok(exit),
-            }
-        }};
-    }
-    // A tail call of the function at store address `$addr`.
-    macro_rules! return_call_addr {
-        ($addr:expr, $base:expr) => {{
-            let addr = $addr as usize;
-            match &store.funcs[addr] {
-                FuncInst::Wasm {
-                    instance,
-                    def_index,
-                    code: callee,
-                    ..
-                } => {
-                    let (instance, def_index) = (*instance, *def_index);
-                    let callee: *const CompiledFunc = Arc::as_ptr(callee);
-                    // SAFETY: the store keeps the function instance alive.
-                    check!(enter_tail(
-                        store,
-                        ts,
-                        instance,
-                        def_index,
-                        unsafe { &*callee },
-                        fp,
-                        fp + $base as usize
-                    ));
-                    load_top_frame!();
-                }
-                // A host callee returns normally to this frame, whose next
-                // instruction returns its results.
-                FuncInst::Host { .. } => call_addr!(addr, $base),
             }
         }};
     }
@@ -1001,8 +985,8 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     inst,
                     func,
                     unsafe { &*callee },
-                    fp,
-                    fp + base as usize
+                    fp + base as usize,
+                    fp
                 ));
                 cf = callee;
                 code = unsafe { (*cf).code.as_ptr() };

@@ -857,19 +857,25 @@ impl<'m> Translator<'m> {
         }
     }
 
-    fn else_start(&mut self) {
-        let reachable = !self.controls.last().expect("if frame").unreachable;
+    /// Ends an arm of an `if` or a legacy `try` (a fall-through jumps to
+    /// the end with its values in place) and places the next arm's start.
+    fn end_arm(&mut self) -> Target {
+        let reachable = !self.controls.last().expect("control frame").unreachable;
         if reachable {
-            let n = self.controls.last().expect("if frame").results.len();
+            let n = self.controls.last().expect("control frame").results.len();
             self.materialize_top(n);
             let at = self.emit(Instr::Br { target: 0 });
             self.controls
                 .last_mut()
-                .expect("if frame")
+                .expect("control frame")
                 .fixups
                 .push(Fixup::Instr(at));
         }
-        let here = self.place_label();
+        self.place_label()
+    }
+
+    fn else_start(&mut self) {
+        let here = self.end_arm();
         let c = self.controls.last_mut().expect("if frame");
         let else_branch = c.else_branch.take();
         c.kind = Kind::Else;
@@ -994,11 +1000,11 @@ impl<'m> Translator<'m> {
                 self.emit_return();
                 self.set_unreachable();
             }
-            O::Call { function_index } => self.call(function_index),
+            O::Call { function_index } => self.call(function_index, false),
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, false),
             O::Drop => {
                 self.pop();
             }
@@ -1218,12 +1224,30 @@ impl<'m> Translator<'m> {
         // stack image stays true when the branch is not taken.
         let n = self.frame(depth).label_types().len();
         self.materialize_top(n);
+        self.branch_if(
+            depth,
+            is_return,
+            |target| cond.branch(target),
+            |target| cond.negate().branch(target),
+        );
+    }
+
+    /// A conditional branch to the label at `depth` whose values are on
+    /// top of the stack, in their slots. `make` builds the branch for a
+    /// target, `inverse` the branch on the opposite condition.
+    fn branch_if(
+        &mut self,
+        depth: u32,
+        is_return: bool,
+        make: impl FnOnce(Target) -> Instr,
+        inverse: impl FnOnce(Target) -> Instr,
+    ) {
         if !is_return && self.label_values_in_place(depth) {
-            self.jump_to_label(depth, |target| cond.branch(target));
+            self.jump_to_label(depth, make);
             return;
         }
         // Values must move (or we return): skip over the move when not taken.
-        let skip = self.emit(cond.negate().branch(0));
+        let skip = self.emit(inverse(0));
         if is_return {
             self.emit_return();
         } else {
@@ -1266,32 +1290,50 @@ impl<'m> Translator<'m> {
         }
     }
 
-    fn call(&mut self, func: u32) {
+    /// `call`, or with `tail` `return_call`.
+    fn call(&mut self, func: u32, tail: bool) {
         let ty = self.m.func_type(func);
         let (nparams, results) = (ty.params().len(), ty.results().to_vec());
         let base = self.pop_consecutive_gc(nparams);
-        if func >= self.m.num_imported_funcs {
-            self.emit(Instr::CallInternal {
-                func: func - self.m.num_imported_funcs,
-                base,
-            });
-        } else {
-            self.emit(Instr::Call { func, base });
-        }
-        for ty in results {
-            self.push_temp(ty);
-        }
+        let internal = func.checked_sub(self.m.num_imported_funcs);
+        match (internal, tail) {
+            (Some(func), false) => self.emit(Instr::CallInternal { func, base }),
+            (None, false) => self.emit(Instr::Call { func, base }),
+            (Some(func), true) => self.emit(Instr::ReturnCallInternal { func, base }),
+            (None, true) => self.emit(Instr::ReturnCall { func, base }),
+        };
+        self.after_call(base, results, tail && internal.is_none(), tail);
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32) {
+    /// `call_indirect`, or with `tail` `return_call_indirect`.
+    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
         let index = self.pop_read();
         let ty = self.m.func_type_at(type_index);
         let (nparams, results) = (ty.params().len(), ty.results().to_vec());
         let base = self.pop_consecutive_gc(nparams);
         let site = self.call_site(type_index, table);
-        self.emit(Instr::CallIndirect { base, index, site });
-        for ty in results {
-            self.push_temp(ty);
+        if tail {
+            self.emit(Instr::ReturnCallIndirect { base, index, site });
+        } else {
+            self.emit(Instr::CallIndirect { base, index, site });
+        }
+        self.after_call(base, results, tail, tail);
+    }
+
+    /// After a call: its results are on the stack; after a tail call
+    /// whose callee may be a host function (`may_return`), the results it
+    /// left at `base` are returned; after any tail call, the code that
+    /// follows is unreachable.
+    fn after_call(&mut self, base: Slot, results: Vec<ValType>, may_return: bool, tail: bool) {
+        if may_return {
+            self.return_from(base);
+        }
+        if tail {
+            self.set_unreachable();
+        } else {
+            for ty in results {
+                self.push_temp(ty);
+            }
         }
     }
 

@@ -121,6 +121,17 @@ struct InstEnv<'a> {
     funcs: &'a [u32],
 }
 
+impl<'a> InstEnv<'a> {
+    fn new(store: &'a mut Store, module: &'a ModuleInner, data: &'a InstanceData) -> Self {
+        InstEnv {
+            store,
+            module,
+            globals: &data.globals,
+            funcs: &data.funcs,
+        }
+    }
+}
+
 impl ConstEnv for InstEnv<'_> {
     fn global(&self, index: u32) -> u128 {
         let [lo, hi] = self.store.globals[self.globals[index as usize] as usize].value;
@@ -358,12 +369,7 @@ fn allocate(store: &mut Store, m: &Arc<ModuleInner>, imports: &[Extern]) -> Resu
     for (ty, init) in &m.globals {
         let cty = m.canon_val(ty.content_type)?;
         let value = init
-            .eval(&mut InstEnv {
-                store,
-                module: m,
-                globals: &data.globals,
-                funcs: &data.funcs,
-            })
+            .eval(&mut InstEnv::new(store, m, &data))
             .map_err(trap)?;
         store.globals.push(GlobalInst {
             ty: *ty,
@@ -375,14 +381,7 @@ fn allocate(store: &mut Store, m: &Arc<ModuleInner>, imports: &[Extern]) -> Resu
     for (ty, init) in &m.tables {
         let elem = m.canon_ref(ty.element_type)?;
         let init = match init {
-            Some(e) => e
-                .eval(&mut InstEnv {
-                    store,
-                    module: m,
-                    globals: &data.globals,
-                    funcs: &data.funcs,
-                })
-                .map_err(trap)? as u64,
+            Some(e) => e.eval(&mut InstEnv::new(store, m, &data)).map_err(trap)? as u64,
             None => 0,
         };
         store
@@ -399,14 +398,7 @@ fn allocate(store: &mut Store, m: &Arc<ModuleInner>, imports: &[Extern]) -> Resu
     for seg in &m.elems {
         let mut items = Vec::with_capacity(seg.items.len());
         for e in &seg.items {
-            let v = e
-                .eval(&mut InstEnv {
-                    store,
-                    module: m,
-                    globals: &data.globals,
-                    funcs: &data.funcs,
-                })
-                .map_err(trap)?;
+            let v = e.eval(&mut InstEnv::new(store, m, &data)).map_err(trap)?;
             items.push(v as u64);
         }
         store.elems.push(ElemInst { items });

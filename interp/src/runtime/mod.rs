@@ -164,6 +164,16 @@ impl Global {
     /// A new global holding `value`, which must have the type's value type.
     pub fn new(store: &mut Store, ty: GlobalType, value: Val) -> Result<Global> {
         let cty = embedder_val(ty.content_type)?;
+        Global::define(store, ty, cty, value)
+    }
+
+    /// A new global of canonical type `cty` holding `value`.
+    pub(crate) fn define(
+        store: &mut Store,
+        ty: GlobalType,
+        cty: ValTy,
+        value: Val,
+    ) -> Result<Global> {
         let mut slots = [0u64; 2];
         store
             .val_to_slots(&value, cty, &mut slots)
@@ -226,6 +236,16 @@ impl Memory {
 impl Table {
     pub fn new(store: &mut Store, ty: TableType, init: Val) -> Result<Table> {
         let elem = embedder_ref(ty.element_type)?;
+        Table::define(store, ty, elem, init)
+    }
+
+    /// A new table of canonical element type `elem`, every element `init`.
+    pub(crate) fn define(
+        store: &mut Store,
+        ty: TableType,
+        elem: RefTy,
+        init: Val,
+    ) -> Result<Table> {
         let mut slot = [0u64; 2];
         store
             .val_to_slots(&init, ValTy::Ref(elem), &mut slot)

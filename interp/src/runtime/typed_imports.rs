@@ -11,8 +11,8 @@ use wasmparser::ValType;
 use crate::error::{Error, Result, Trap};
 use crate::module::{ExternType, ImportType, Module};
 use crate::runtime::host::{Caller, HostFunc, HostResult};
-use crate::runtime::store::{FuncInst, GlobalInst, Store, TagInst};
-use crate::runtime::{Global, Table, Tag, table};
+use crate::runtime::store::{FuncInst, Store, TagInst};
+use crate::runtime::{Global, Table, Tag};
 use crate::types::ValTy;
 use crate::values::{Func, Val};
 
@@ -95,16 +95,7 @@ impl Global {
             return Err(wrong_kind(import, "global"));
         };
         let cty = module.inner.canon_val(ty.content_type)?;
-        let mut slots = [0u64; 2];
-        store
-            .val_to_slots(&value, cty, &mut slots)
-            .map_err(Error::Api)?;
-        store.globals.push(GlobalInst {
-            ty,
-            cty,
-            value: slots,
-        });
-        Ok(Global(store.globals.len() as u32 - 1))
+        Global::define(store, ty, cty, value)
     }
 }
 
@@ -122,15 +113,7 @@ impl Table {
             return Err(wrong_kind(import, "table"));
         };
         let elem = module.inner.canon_ref(ty.element_type)?;
-        let mut slot = [0u64; 2];
-        store
-            .val_to_slots(&init, ValTy::Ref(elem), &mut slot)
-            .map_err(Error::Api)?;
-        let max = store.engine.config().max_table_elements;
-        store
-            .tables
-            .push(table::TableInst::new(ty, elem, slot[0], max)?);
-        Ok(Table(store.tables.len() as u32 - 1))
+        Table::define(store, ty, elem, init)
     }
 }
 

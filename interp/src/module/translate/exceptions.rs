@@ -94,13 +94,12 @@ impl Translator<'_> {
     }
 
     fn try_table(&mut self, tt: &TryTable) {
-        let (params, results) = super::block_type_signature(self.m, tt.ty);
-        self.materialize_all_locals();
-        self.materialize_top(params.len());
-        let height = self.stack.len() - params.len();
-        let base = self.stack.get(height).map_or(self.next_slot(), |e| e.slot);
-        // The try_table's params, set aside while stubs are translated in
-        // the context outside it.
+        // The block opens as usual; its catch clauses are translated in the
+        // context outside it (their labels count from there).
+        self.block_start(Kind::TryTable, tt.ty, None);
+        let mut control = self.controls.pop().expect("try_table frame");
+        let (height, base) = (control.height, control.base);
+        // The try_table's params, set aside while stubs are translated.
         let saved: Vec<_> = self.stack[height..].to_vec();
         let mut clauses = Vec::with_capacity(tt.catches.len());
         let mut skip = None;
@@ -170,37 +169,14 @@ impl Translator<'_> {
             first,
             len: clauses.len() as u32,
         };
-        self.controls.push(Control {
-            kind: Kind::TryTable,
-            height,
-            base,
-            params,
-            results,
-            head: 0,
-            fixups: Vec::new(),
-            else_branch: None,
-            unreachable: false,
-            handler,
-            exn_slot: None,
-            legacy_clauses: Vec::new(),
-        });
+        control.handler = handler;
+        self.controls.push(control);
     }
 
     /// Legacy `catch`/`catch_all`: ends the try body (or the previous catch
     /// body) and starts a catch body, entered with the payload on the stack.
     pub(super) fn legacy_catch(&mut self, tag: Option<u32>) {
-        let reachable = !self.controls.last().expect("try frame").unreachable;
-        if reachable {
-            let n = self.controls.last().expect("try frame").results.len();
-            self.materialize_top(n);
-            let at = self.emit(Instr::Br { target: 0 });
-            self.controls
-                .last_mut()
-                .expect("try frame")
-                .fixups
-                .push(Fixup::Instr(at));
-        }
-        let here = self.place_label();
+        let here = self.end_arm();
         let c = self.controls.last_mut().expect("try frame");
         if c.kind == Kind::LegacyTry {
             self.handlers[c.handler as usize].end = here;

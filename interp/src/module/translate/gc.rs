@@ -246,28 +246,20 @@ impl Translator<'_> {
                 relative_depth,
                 to_ref_type,
                 ..
-            } => {
-                let cast = self.cast_site(to_ref_type)?;
-                self.br_on_ref(
-                    relative_depth,
-                    true,
-                    |src, target| Instr::BrOnCast { src, cast, target },
-                    |src, target| Instr::BrOnCastFail { src, cast, target },
-                );
-                self.retype_top(top);
             }
-            Operator::BrOnCastFail {
+            | Operator::BrOnCastFail {
                 relative_depth,
                 to_ref_type,
                 ..
             } => {
                 let cast = self.cast_site(to_ref_type)?;
-                self.br_on_ref(
-                    relative_depth,
-                    true,
-                    |src, target| Instr::BrOnCastFail { src, cast, target },
-                    |src, target| Instr::BrOnCast { src, cast, target },
-                );
+                let on_success = |src, target| Instr::BrOnCast { src, cast, target };
+                let on_failure = |src, target| Instr::BrOnCastFail { src, cast, target };
+                if matches!(op, Operator::BrOnCast { .. }) {
+                    self.br_on_ref(relative_depth, true, on_success, on_failure);
+                } else {
+                    self.br_on_ref(relative_depth, true, on_failure, on_success);
+                }
                 self.retype_top(top);
             }
             // The conversions keep the bits: only the entry's type changes.

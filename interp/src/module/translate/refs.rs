@@ -4,7 +4,7 @@
 
 use wasmparser::{Operator, ValType};
 
-use super::{Fixup, Operand, Translator};
+use super::{Operand, Translator};
 use crate::error::Result;
 use crate::exec::instr::{Instr, Slot, Target};
 use crate::types::slots_of;
@@ -15,11 +15,11 @@ impl Translator<'_> {
         match *op {
             Operator::CallRef { type_index } => self.call_ref(type_index, false),
             Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true),
-            Operator::ReturnCall { function_index } => self.return_call(function_index),
+            Operator::ReturnCall { function_index } => self.call(function_index, true),
             Operator::ReturnCallIndirect {
                 type_index,
                 table_index,
-            } => self.return_call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, true),
             Operator::RefAsNonNull => {
                 let ty = top.expect("validated ref.as_non_null");
                 self.unary(|dst, src| Instr::RefAsNonNull { dst, src }, ty);
@@ -58,7 +58,7 @@ impl Translator<'_> {
 
     /// Emits the return of `n` result slots that a call left at `base`
     /// (after a tail call that turned out to call a host function).
-    fn return_from(&mut self, base: Slot) {
+    pub(super) fn return_from(&mut self, base: Slot) {
         let results = self.controls[0].results.clone();
         let len = slots_of(&results);
         match (results.len(), len) {
@@ -75,39 +75,10 @@ impl Translator<'_> {
         let base = self.pop_consecutive_gc(nparams);
         if tail {
             self.emit(Instr::ReturnCallRef { base, func });
-            self.return_from(base);
-            self.set_unreachable();
         } else {
             self.emit(Instr::CallRef { base, func });
-            for ty in results {
-                self.push_temp(ty);
-            }
         }
-    }
-
-    fn return_call(&mut self, func: u32) {
-        let nparams = self.m.func_type(func).params().len();
-        let base = self.pop_consecutive_gc(nparams);
-        if func >= self.m.num_imported_funcs {
-            self.emit(Instr::ReturnCallInternal {
-                func: func - self.m.num_imported_funcs,
-                base,
-            });
-        } else {
-            self.emit(Instr::ReturnCall { func, base });
-            self.return_from(base);
-        }
-        self.set_unreachable();
-    }
-
-    fn return_call_indirect(&mut self, type_index: u32, table: u32) {
-        let index = self.pop_read();
-        let nparams = self.m.func_type_at(type_index).params().len();
-        let base = self.pop_consecutive_gc(nparams);
-        let site = self.call_site(type_index, table);
-        self.emit(Instr::ReturnCallIndirect { base, index, site });
-        self.return_from(base);
-        self.set_unreachable();
+        self.after_call(base, results, tail, tail);
     }
 
     /// A conditional branch on the reference on top of the stack. With
@@ -144,19 +115,12 @@ impl Translator<'_> {
             },
             None => self.stack.last().expect("validated reference").slot,
         };
-        if !is_return && self.label_values_in_place(depth) {
-            self.jump_to_label(depth, |target| make(src, target));
-        } else {
-            let skip = self.emit(inverse(src, 0));
-            if is_return {
-                self.emit_return();
-            } else {
-                self.move_label_values(depth);
-                self.jump_to_label(depth, |target| Instr::Br { target });
-            }
-            let here = self.place_label();
-            self.patch(Fixup::Instr(skip), here);
-        }
+        self.branch_if(
+            depth,
+            is_return,
+            |target| make(src, target),
+            |target| inverse(src, target),
+        );
         if let Some(e) = saved {
             self.push(e.ty, e.operand);
         }
