@@ -1,23 +1,32 @@
-//! The GC and exception instructions, executed outside the interpreter
-//! loop: the loop hands them over in one arm, so that their code does not
-//! compete with the hot instructions for registers (the loop keeps its
-//! frame state in registers; see `ARCHITECTURE.md`, "Performance").
+//! The GC and exception instructions, `call_ref` and the tail calls,
+//! executed outside the interpreter loop: the loop hands them over in one
+//! arm, so that their code does not compete with the hot instructions for
+//! registers (the loop keeps its frame state in registers; see
+//! `ARCHITECTURE.md`, "Performance").
 
-use crate::error::TrapKind;
+use crate::error::{Trap, TrapKind};
 use crate::exec::instr::{Access, Instr, Target};
-use crate::exec::{Exit, ThreadState, exceptions, gc, throw};
+use crate::exec::{
+    Exit, HostCall, ThreadState, call_host, enter_frame, enter_tail, exceptions, gc,
+    indirect_callee, throw,
+};
 use crate::module::{CompiledFunc, ModuleInner};
-use crate::runtime::store::Store;
-use crate::values::{i31_get_s, i31_get_u, i31_ref};
+use crate::runtime::store::{FuncInst, Store};
+use crate::values::{func_ref_addr, i31_get_s, i31_get_u, i31_ref};
 
 /// What the loop does after an out-of-line instruction.
 pub(crate) enum Next {
     Continue,
     /// Branch to this instruction of the running function.
     Jump(Target),
-    /// An exception was caught: the top frame changed.
-    Caught,
-    /// An exception left the thread.
+    /// The top frame changed: a call entered a function, a tail call
+    /// replaced the frame, or a handler caught an exception.
+    Frame,
+    /// A host function returned its results to the running frame (and
+    /// may have grown its memory).
+    Resumed,
+    /// The thread stops: a host function suspended it, or an exception
+    /// left it.
     Exit(Exit),
 }
 
@@ -32,7 +41,7 @@ pub(crate) fn execute(
     cf: &CompiledFunc,
     fp: usize,
     instr: Instr,
-) -> Result<Next, TrapKind> {
+) -> Result<Next, Trap> {
     let r = |ts: &ThreadState, s: u32| ts.stack[fp + s as usize];
     // A field or element value of `access` width from slot `s`.
     let pair = |ts: &ThreadState, s: u32, access: Access| {
@@ -130,7 +139,7 @@ pub(crate) fn execute(
         Instr::I31GetS { dst, src } | Instr::I31GetU { dst, src } => {
             let v = r(ts, src);
             if v == 0 {
-                return Err(TrapKind::NullI31Reference);
+                return Err(TrapKind::NullI31Reference.into());
             }
             ts.stack[at(dst)] = if matches!(instr, Instr::I31GetS { .. }) {
                 i31_get_s(v)
@@ -145,7 +154,7 @@ pub(crate) fn execute(
         Instr::RefCast { dst, src, cast } => {
             let v = r(ts, src);
             if !gc::ref_test(store, v, &cf.casts[cast as usize]) {
-                return Err(TrapKind::CastFailure);
+                return Err(TrapKind::CastFailure.into());
             }
             ts.stack[at(dst)] = v;
         }
@@ -167,13 +176,77 @@ pub(crate) fn execute(
         Instr::ThrowRef { src } => {
             let exn = r(ts, src);
             if exn == 0 {
-                return Err(TrapKind::NullReference);
+                return Err(TrapKind::NullReference.into());
             }
             return Ok(thrown(store, ts, exn));
+        }
+        Instr::CallRef { base, func } => {
+            let addr = func_ref_addr(r(ts, func)).ok_or(TrapKind::NullFunctionReference)?;
+            return call(store, ts, inst, addr, at(base), None);
+        }
+        Instr::ReturnCallInternal { func, base } => {
+            enter_tail(
+                store,
+                ts,
+                inst,
+                func,
+                &module.funcs[func as usize],
+                at(base),
+                fp,
+            )?;
+            return Ok(Next::Frame);
+        }
+        Instr::ReturnCall { func, base } => {
+            let addr = store.instances[inst as usize].funcs[func as usize];
+            return call(store, ts, inst, addr, at(base), Some(fp));
+        }
+        Instr::ReturnCallIndirect { base, index, site } => {
+            let addr = indirect_callee(store, inst, module, cf, r(ts, index), site)?;
+            return call(store, ts, inst, addr, at(base), Some(fp));
+        }
+        Instr::ReturnCallRef { base, func } => {
+            let addr = func_ref_addr(r(ts, func)).ok_or(TrapKind::NullFunctionReference)?;
+            return call(store, ts, inst, addr, at(base), Some(fp));
         }
         _ => unreachable!("not an out-of-line instruction: {instr:?}"),
     }
     Ok(Next::Continue)
+}
+
+/// Calls the function at store address `addr` with the arguments at
+/// `base`; with `tail`, the frame at that `fp` is replaced (a tail call to
+/// a host function is an ordinary call, and the instruction after it
+/// returns its results).
+fn call(
+    store: &mut Store,
+    ts: &mut ThreadState,
+    inst: u32,
+    addr: u32,
+    base: usize,
+    tail: Option<usize>,
+) -> Result<Next, Trap> {
+    match &store.funcs[addr as usize] {
+        FuncInst::Wasm {
+            instance,
+            def_index,
+            code,
+            ..
+        } => {
+            let (instance, def_index) = (*instance, *def_index);
+            let code = std::sync::Arc::clone(code);
+            match tail {
+                Some(fp) => enter_tail(store, ts, instance, def_index, &code, base, fp)?,
+                None => enter_frame(store, ts, instance, def_index, &code, base)?,
+            }
+            Ok(Next::Frame)
+        }
+        FuncInst::Host { .. } => match call_host(store, ts, inst, addr as usize, base) {
+            HostCall::Returned => Ok(Next::Resumed),
+            HostCall::Suspended(payload) => Ok(Next::Exit(Exit::Suspended(payload))),
+            HostCall::Threw(exn) => Ok(thrown(store, ts, exn)),
+            HostCall::Trapped(t) => Err(t),
+        },
+    }
 }
 
 fn write(ts: &mut ThreadState, at: usize, access: Access, v: [u64; 2]) {
@@ -185,7 +258,7 @@ fn write(ts: &mut ThreadState, at: usize, access: Access, v: [u64; 2]) {
 
 fn thrown(store: &Store, ts: &mut ThreadState, exn: u64) -> Next {
     match throw(store, ts, exn) {
-        None => Next::Caught,
+        None => Next::Frame,
         Some(exit) => Next::Exit(exit),
     }
 }

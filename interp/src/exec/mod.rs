@@ -129,7 +129,7 @@ pub(crate) fn enter_tail(
 }
 
 /// How a call of a host function from wasm ended.
-enum HostCall {
+pub(crate) enum HostCall {
     /// Its results are in the caller's frame.
     Returned,
     Suspended(Box<dyn Any + Send>),
@@ -145,7 +145,7 @@ enum HostCall {
 /// map includes them. Roots the host function took are released when it
 /// returns, after its results are in the frame.
 #[inline(never)]
-fn call_host(
+pub(crate) fn call_host(
     store: &mut Store,
     ts: &mut ThreadState,
     inst: u32,
@@ -201,7 +201,7 @@ fn call_host(
 /// `None` when a handler caught it (the top frame is the handler's), the
 /// thread's exit when nothing did.
 #[inline(never)]
-fn throw(store: &Store, ts: &mut ThreadState, exn: u64) -> Option<Exit> {
+pub(crate) fn throw(store: &Store, ts: &mut ThreadState, exn: u64) -> Option<Exit> {
     if exceptions::unwind(store, ts, exn) {
         return None;
     }
@@ -211,6 +211,44 @@ fn throw(store: &Store, ts: &mut ThreadState, exn: u64) -> Option<Exit> {
     let bt = backtrace(store, ts);
     ts.frames.clear();
     Some(Exit::Thrown(exn, bt))
+}
+
+/// The function `call_indirect` site `site` calls for table index `i`,
+/// after the checks the instruction makes.
+#[inline(always)]
+pub(crate) fn indirect_callee(
+    store: &Store,
+    inst: u32,
+    module: &ModuleInner,
+    cf: &CompiledFunc,
+    i: u64,
+    site: u32,
+) -> Result<u32, Trap> {
+    let (expected, table, type_index) = cf.call_sites[site as usize];
+    let taddr = store.instances[inst as usize].tables[table as usize];
+    let i = if store.tables[taddr as usize].ty.table64 {
+        i
+    } else {
+        i as u32 as u64
+    };
+    let Ok(r) = store.tables[taddr as usize].get(i) else {
+        return Err(Trap::with_message(
+            TrapKind::UndefinedElement,
+            format!("undefined element {i}"),
+        ));
+    };
+    let Some(addr) = func_ref_addr(r) else {
+        return Err(Trap::with_message(
+            TrapKind::UninitializedElement,
+            format!("uninitialized element {i}"),
+        ));
+    };
+    if store.funcs[addr as usize].type_id() != expected
+        && !indirect_subtype(store, module, addr, type_index)
+    {
+        return Err(TrapKind::IndirectCallTypeMismatch.into());
+    }
+    Ok(addr)
 }
 
 /// `call_indirect` of a function whose type is not the expected one:
@@ -425,13 +463,9 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             ts.frames.last_mut().expect("a frame").pc = unsafe { ip.offset_from(code) } as u32
         };
     }
-    // Calls the function at store address `$addr` with arguments at
-    // `$base`: `$enter` makes its frame (`enter_frame` for a call,
-    // `enter_tail` with the caller's `fp` for a tail call). A host function
-    // is called the same way for both; after a tail call the next
-    // instruction returns its results.
-    macro_rules! invoke {
-        ($addr:expr, $base:expr, $enter:ident $(, $extra:expr)*) => {{
+    // Calls the function at store address `$addr` with arguments at `$base`.
+    macro_rules! call_addr {
+        ($addr:expr, $base:expr) => {{
             let addr = $addr as usize;
             let base = fp + $base as usize;
             save_pc!();
@@ -445,14 +479,13 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     let (instance, def_index) = (*instance, *def_index);
                     let callee: *const CompiledFunc = Arc::as_ptr(callee);
                     // SAFETY: the store keeps the function instance alive.
-                    check!($enter(
+                    check!(enter_frame(
                         store,
                         ts,
                         instance,
                         def_index,
                         unsafe { &*callee },
                         base
-                        $(, $extra)*
                     ));
                     load_top_frame!();
                 }
@@ -469,16 +502,6 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             }
         }};
     }
-    macro_rules! call_addr {
-        ($addr:expr, $base:expr) => {
-            invoke!($addr, $base, enter_frame)
-        };
-    }
-    macro_rules! return_call_addr {
-        ($addr:expr, $base:expr) => {
-            invoke!($addr, $base, enter_tail, fp)
-        };
-    }
     // Throws exception `$exn` from the top frame (whose pc is saved).
     macro_rules! throw {
         ($exn:expr) => {{
@@ -486,37 +509,6 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 None => load_top_frame!(),
                 Some(exit) => return Ok(exit),
             }
-        }};
-    }
-    // The function a `call_indirect` site calls, after its checks.
-    macro_rules! indirect_target {
-        ($index:expr, $site:expr) => {{
-            let (expected, table, type_index) = unsafe { (&(*cf).call_sites)[$site as usize] };
-            let taddr = store.instances[inst as usize].tables[table as usize];
-            let i = r!($index);
-            let i = if store.tables[taddr as usize].ty.table64 {
-                i
-            } else {
-                i as u32 as u64
-            };
-            let Ok(r) = store.tables[taddr as usize].get(i) else {
-                trap!(Trap::with_message(
-                    TrapKind::UndefinedElement,
-                    format!("undefined element {i}")
-                ))
-            };
-            let Some(addr) = func_ref_addr(r) else {
-                trap!(Trap::with_message(
-                    TrapKind::UninitializedElement,
-                    format!("uninitialized element {i}")
-                ))
-            };
-            if store.funcs[addr as usize].type_id() != expected
-                && !indirect_subtype(store, unsafe { &*module }, addr, type_index)
-            {
-                trap!(TrapKind::IndirectCallTypeMismatch);
-            }
-            addr
         }};
     }
     macro_rules! do_return {
@@ -601,7 +593,15 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 call_addr!(addr, base);
             }
             Instr::CallIndirect { base, index, site } => {
-                let addr = indirect_target!(index, site);
+                // SAFETY: see `module` and `cf` above.
+                let addr = check!(indirect_callee(
+                    store,
+                    inst,
+                    unsafe { &*module },
+                    unsafe { &*cf },
+                    r!(index),
+                    site
+                ));
                 call_addr!(addr, base);
             }
             Instr::Copy { dst, src } => w!(dst, r!(src)),
@@ -968,45 +968,7 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 w!(dst, func_ref(addr));
             }
 
-            // ------------------------- typed function references, tail calls
-            Instr::CallRef { base, func } => {
-                let Some(addr) = func_ref_addr(r!(func)) else {
-                    trap!(TrapKind::NullFunctionReference)
-                };
-                call_addr!(addr, base);
-            }
-            Instr::ReturnCallInternal { func, base } => {
-                // SAFETY: the module outlives the store's instances (see above).
-                let funcs: &[Arc<CompiledFunc>] = unsafe { &(*module).funcs };
-                let callee: *const CompiledFunc = Arc::as_ptr(&funcs[func as usize]);
-                check!(enter_tail(
-                    store,
-                    ts,
-                    inst,
-                    func,
-                    unsafe { &*callee },
-                    fp + base as usize,
-                    fp
-                ));
-                cf = callee;
-                code = unsafe { (*cf).code.as_ptr() };
-                ip = code;
-                slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
-            }
-            Instr::ReturnCall { func, base } => {
-                let addr = store.instances[inst as usize].funcs[func as usize];
-                return_call_addr!(addr, base);
-            }
-            Instr::ReturnCallIndirect { base, index, site } => {
-                let addr = indirect_target!(index, site);
-                return_call_addr!(addr, base);
-            }
-            Instr::ReturnCallRef { base, func } => {
-                let Some(addr) = func_ref_addr(r!(func)) else {
-                    trap!(TrapKind::NullFunctionReference)
-                };
-                return_call_addr!(addr, base);
-            }
+            // ------------------------------------ typed function references
             Instr::RefAsNonNull { dst, src } => {
                 let v = r!(src);
                 if v == 0 {
@@ -1050,7 +1012,12 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             | Instr::BrOnCast { .. }
             | Instr::BrOnCastFail { .. }
             | Instr::Throw { .. }
-            | Instr::ThrowRef { .. } => {
+            | Instr::ThrowRef { .. }
+            | Instr::CallRef { .. }
+            | Instr::ReturnCallInternal { .. }
+            | Instr::ReturnCall { .. }
+            | Instr::ReturnCallIndirect { .. }
+            | Instr::ReturnCallRef { .. } => {
                 // Frames' pcs are where the collector finds stack maps.
                 save_pc!();
                 // SAFETY: see `module` and `cf` above.
@@ -1065,9 +1032,14 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 ) {
                     Ok(ext::Next::Continue) => {}
                     Ok(ext::Next::Jump(target)) => ip = unsafe { code.add(target as usize) },
-                    Ok(ext::Next::Caught) => load_top_frame!(),
+                    Ok(ext::Next::Frame) => load_top_frame!(),
+                    Ok(ext::Next::Resumed) => {
+                        slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+                        (mem, mem_len) = memory0(store, inst);
+                        (mem_instance, mem_epoch) = (inst, store.memory_epoch);
+                    }
                     Ok(ext::Next::Exit(exit)) => return Ok(exit),
-                    Err(kind) => trap!(kind),
+                    Err(t) => trap!(t),
                 }
             }
 
