@@ -297,6 +297,24 @@ mod tests {
     }
 
     #[test]
+    fn matches_checks_hierarchy_nullability_and_kind() {
+        use wasmparser::{RefType, ValType as V};
+        let any = V::Ref(RefType::ANYREF);
+        let eq = V::Ref(RefType::EQ);
+        assert!(Val::AnyRef(None).matches(any));
+        assert!(!Val::AnyRef(None).matches(eq), "(ref eq) is not nullable");
+        assert!(!Val::FuncRef(None).matches(any), "another hierarchy's null");
+        assert!(Val::AnyRef(Some(AnyRef::i31(1))).matches(eq));
+        assert!(
+            !Val::AnyRef(Some(AnyRef::host(1))).matches(eq),
+            "host values are not eq"
+        );
+        assert!(Val::AnyRef(Some(AnyRef::host(1))).matches(any));
+        assert!(Val::ExternRef(Some(ExternRef::host(1))).matches(V::EXTERNREF));
+        assert!(Val::I32(1).matches(V::I32) && !Val::I32(1).matches(V::I64));
+    }
+
+    #[test]
     fn conversions_keep_the_bits() {
         let e = ExternRef::host(7);
         assert_eq!(e.to_any().host_id(), Some(7));

@@ -356,3 +356,63 @@ fn i31_and_host_references_round_trip_through_any() {
     assert_eq!(e.host_id(), None);
     assert_eq!(e.to_any(), r);
 }
+
+#[test]
+fn the_embedder_can_inspect_structs_arrays_and_exceptions() {
+    let engine = engine(1 << 20);
+    let mut store = Store::new(&engine);
+    let instance = instantiate(
+        &engine,
+        &mut store,
+        &Linker::new(),
+        r#"(module
+          (type $point (struct (field i8) (field i64) (field (ref null $point))))
+          (type $bytes (array (mut i8)))
+          (tag $t (export "t") (param i32 (ref null $point)))
+          (func (export "point") (result (ref $point))
+            (struct.new $point (i32.const -1) (i64.const 5)
+              (struct.new $point (i32.const 2) (i64.const 6) (ref.null $point))))
+          (func (export "bytes") (result (ref $bytes))
+            (array.new_fixed $bytes 3 (i32.const 1) (i32.const 2) (i32.const 255)))
+          (func (export "exn") (result exnref)
+            (block $h (result exnref)
+              (try_table (catch_all_ref $h)
+                (throw $t (i32.const 9) (ref.null $point)))
+              (unreachable))))"#,
+    );
+    let call = |store: &mut Store, name: &str| {
+        let f = instance.get_func(store, name).unwrap();
+        store.call(f, &[]).unwrap()[0]
+    };
+    let Val::AnyRef(Some(point)) = call(&mut store, "point") else {
+        panic!("a struct")
+    };
+    let fields = store.struct_fields(&point).unwrap();
+    // An i8 field reads as its unsigned value, as `struct.get_u` would.
+    assert_eq!(&fields[..2], &[Val::I32(255), Val::I64(5)]);
+    let Val::AnyRef(Some(inner)) = fields[2] else {
+        panic!("a nested struct")
+    };
+    assert_eq!(
+        store.struct_fields(&inner).unwrap()[..2],
+        [Val::I32(2), Val::I64(6)]
+    );
+    let Val::AnyRef(Some(bytes)) = call(&mut store, "bytes") else {
+        panic!("an array")
+    };
+    assert_eq!(bytes.kind(), AnyRefKind::Array);
+    assert_eq!(
+        store.array_elems(&bytes).unwrap(),
+        vec![Val::I32(1), Val::I32(2), Val::I32(255)]
+    );
+    assert!(
+        store.struct_fields(&bytes).is_err(),
+        "an array is not a struct"
+    );
+    let Val::ExnRef(Some(exn)) = call(&mut store, "exn") else {
+        panic!("an exception")
+    };
+    let (tag, payload) = store.exception_payload(&exn).unwrap();
+    assert_eq!(Some(tag), instance.get_tag(&store, "t"));
+    assert_eq!(payload, vec![Val::I32(9), Val::AnyRef(None)]);
+}

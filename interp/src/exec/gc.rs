@@ -110,6 +110,35 @@ fn struct_slots(info: &TypeInfo) -> u64 {
     info.layout.slots as u64
 }
 
+/// The mask a packed storage type keeps of an i32 operand.
+fn packed_mask(s: Storage) -> Option<u64> {
+    match s {
+        Storage::I8 => Some(0xff),
+        Storage::I16 => Some(0xffff),
+        Storage::Val(_) => None,
+    }
+}
+
+/// Masks the packed fields of a new struct, or every element of a new
+/// array of a packed type (they come from i32 operands).
+fn mask_packed(info: &TypeInfo, slots: &mut [u64]) {
+    match &info.composite {
+        Composite::Struct(fields) => {
+            for (f, &at) in fields.iter().zip(info.layout.field_slots.iter()) {
+                if let Some(mask) = packed_mask(f.storage) {
+                    slots[at as usize] &= mask;
+                }
+            }
+        }
+        Composite::Array(f) => {
+            if let Some(mask) = packed_mask(f.storage) {
+                slots.iter_mut().for_each(|v| *v &= mask);
+            }
+        }
+        Composite::Func { .. } => {}
+    }
+}
+
 /// `struct.new` (fields from `ts.stack[at..]`) and `struct.new_default` (`at` is `None`).
 pub(crate) fn struct_new(
     store: &mut Store,
@@ -122,6 +151,7 @@ pub(crate) fn struct_new(
     let mut fields = zeroed(n)?;
     if let Some(at) = at {
         fields.copy_from_slice(&ts.stack[at..at + n as usize]);
+        mask_packed(info, &mut fields);
     }
     let index = store.heap.insert(Body::Struct {
         ty: Arc::clone(info),
@@ -151,6 +181,7 @@ fn new_array(
     reserve(store, ts, Heap::cost(n))?;
     let mut elems = zeroed(n)?;
     fill(&mut elems, ts)?;
+    mask_packed(info, &mut elems);
     let index = store.heap.insert(Body::Array {
         ty: Arc::clone(info),
         elems: elems.into(),

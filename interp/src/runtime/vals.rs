@@ -3,12 +3,16 @@
 //! (for arguments, host results), with the checks the store can make:
 //! the value's hierarchy and type, and that a heap reference is not stale.
 
+use std::sync::Arc;
+
 use wasmparser::AbstractHeapType;
 
+use crate::error::{Error, Result};
 use crate::exec::gc::{CastHeap, CastTarget, ref_test};
+use crate::runtime::Tag;
 use crate::runtime::heap::Body;
 use crate::runtime::store::Store;
-use crate::types::{Heap, RefTy, ValTy, abstract_top, val_slots};
+use crate::types::{Composite, Heap, RefTy, Storage, ValTy, abstract_top, val_slots};
 use crate::values::{
     AnyRef, AnyRefKind, ExnRef, ExternRef, Func, TAG_HOST, TAG_I31, TAG_MASK, Val, func_ref,
     func_ref_addr, heap_index,
@@ -110,7 +114,7 @@ impl Store {
 
     /// The slot encoding of a reference value, checking that a heap
     /// reference still names the object it was made for.
-    pub(crate) fn ref_bits(&self, v: &Val) -> Result<u64, String> {
+    pub(crate) fn ref_bits(&self, v: &Val) -> std::result::Result<u64, String> {
         let (bits, generation) = match *v {
             Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
                 return Ok(0);
@@ -139,7 +143,12 @@ impl Store {
 
     /// Writes a value the embedder supplies for canonical type `ty`,
     /// checking that it belongs to the type.
-    pub(crate) fn val_to_slots(&self, v: &Val, ty: ValTy, out: &mut [u64]) -> Result<(), String> {
+    pub(crate) fn val_to_slots(
+        &self,
+        v: &Val,
+        ty: ValTy,
+        out: &mut [u64],
+    ) -> std::result::Result<(), String> {
         let mismatch = || format!("value {v:?} does not match type {ty:?}");
         match (*v, ty) {
             (Val::I32(x), ValTy::I32) => out[0] = x as u32 as u64,
@@ -182,7 +191,7 @@ impl Store {
         vals: &[Val],
         tys: &[ValTy],
         out: &mut [u64],
-    ) -> Result<(), String> {
+    ) -> std::result::Result<(), String> {
         if vals.len() != tys.len() {
             return Err(format!("{} values for {} types", vals.len(), tys.len()));
         }
@@ -192,5 +201,70 @@ impl Store {
             at += val_slots(*t) as usize;
         }
         Ok(())
+    }
+}
+
+/// The value of a field or element of storage type `s` at `slots`.
+fn storage_val(store: &mut Store, s: Storage, slots: &[u64]) -> Val {
+    match s {
+        // Packed fields are stored masked: their unsigned value.
+        Storage::I8 | Storage::I16 => Val::I32(slots[0] as u32 as i32),
+        Storage::Val(t) => store.slots_to_val(t, slots, true),
+    }
+}
+
+impl Store {
+    /// The heap object an embedder's reference names, checked not stale.
+    fn object(&self, v: &Val) -> Result<&Body> {
+        let bits = self.ref_bits(v).map_err(Error::Api)?;
+        heap_index(bits)
+            .and_then(|i| self.heap.get(i))
+            .map(|o| &o.body)
+            .ok_or_else(|| Error::Api(format!("{v:?} is not a heap object")))
+    }
+
+    /// The fields of a struct (packed fields as their unsigned value);
+    /// references among them are rooted like every reference the store
+    /// hands out.
+    pub fn struct_fields(&mut self, r: &AnyRef) -> Result<Vec<Val>> {
+        let Body::Struct { ty, fields } = self.object(&Val::AnyRef(Some(*r)))? else {
+            return Err(Error::Api(format!("{r:?} is not a struct")));
+        };
+        let (ty, fields) = (Arc::clone(ty), fields.clone());
+        let Composite::Struct(types) = &ty.composite else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(types.len());
+        for (f, &at) in types.iter().zip(ty.layout.field_slots.iter()) {
+            out.push(storage_val(self, f.storage, &fields[at as usize..]));
+        }
+        Ok(out)
+    }
+
+    /// The elements of an array (packed elements as their unsigned value);
+    /// references among them are rooted.
+    pub fn array_elems(&mut self, r: &AnyRef) -> Result<Vec<Val>> {
+        let Body::Array { ty, elems } = self.object(&Val::AnyRef(Some(*r)))? else {
+            return Err(Error::Api(format!("{r:?} is not an array")));
+        };
+        let (ty, elems) = (Arc::clone(ty), elems.clone());
+        let Composite::Array(f) = ty.composite else {
+            return Ok(Vec::new());
+        };
+        let per = ty.layout.slots.max(1) as usize;
+        Ok(elems
+            .chunks_exact(per)
+            .map(|e| storage_val(self, f.storage, e))
+            .collect())
+    }
+
+    /// The tag and payload of an exception; references are rooted.
+    pub fn exception_payload(&mut self, e: &ExnRef) -> Result<(Tag, Vec<Val>)> {
+        let Body::Exn { tag, payload } = self.object(&Val::ExnRef(Some(*e)))? else {
+            return Err(Error::Api(format!("{e:?} is not an exception")));
+        };
+        let (tag, payload) = (*tag, payload.clone());
+        let params = self.tags[tag as usize].params().to_vec();
+        Ok((Tag(tag), self.slots_to_vals(&params, &payload, true)))
     }
 }
