@@ -84,9 +84,11 @@ fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
     for (_, ext) in instance.exports(&store) {
         if let Extern::Func(f) = ext {
             let ty = store.func_type(f).expect("own function");
-            // Functions are called with defaults of their own module's
-            // types; a function imported from elsewhere may get none.
-            let args = defaults(&module, ty.params()).unwrap_or_default();
+            // The default of each parameter; none if one has no default.
+            let args: Vec<Val> = (0..ty.params().len())
+                .map(|i| store.param_default(f, i))
+                .collect::<Option<_>>()
+                .unwrap_or_default();
             store.set_fuel(20_000).expect("fuel enabled");
             let _ = store.call(f, &args);
         }

@@ -8,7 +8,7 @@ use cmref_interp::{
     Config, Engine, Error, Extern, Instance, Linker, Module, NondetMode, Store, TrapKind, Val,
     WasmFeatures,
 };
-use wast::core::WastRetCore;
+use wast::core::{HeapType, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
@@ -354,8 +354,14 @@ impl Runner {
             .get_func(&self.store, invoke.name)
             .ok_or_else(|| Error::Api(format!("no exported function `{}`", invoke.name)))?;
         let mut args = Vec::with_capacity(invoke.args.len());
-        for a in &invoke.args {
+        for (i, a) in invoke.args.iter().enumerate() {
             match a {
+                // `ref.null $t`: the parameter's type says which null.
+                WastArg::Core(WastArgCore::RefNull(HeapType::Concrete(_))) => args.push(
+                    self.store
+                        .param_default(func, i)
+                        .ok_or_else(|| Error::Api(format!("argument {i} cannot be null")))?,
+                ),
                 WastArg::Core(core) => args.push(core_values::arg(core).map_err(Error::Api)?),
                 _ => return Err(Error::Unsupported("component values".into())),
             }

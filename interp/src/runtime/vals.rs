@@ -268,3 +268,23 @@ impl Store {
         Ok((Tag(tag), self.slots_to_vals(&params, &payload, true)))
     }
 }
+
+impl Store {
+    /// The default value (zero, or the null of the right hierarchy) of a
+    /// function's `index`th parameter; `None` if there is no such parameter
+    /// or it is a non-nullable reference. Useful for a `null` argument whose
+    /// type names a type index the embedder cannot spell.
+    pub fn param_default(&self, func: Func, index: usize) -> Option<Val> {
+        let info = self.funcs.get(func.0 as usize)?.info();
+        let ty = *info.func()?.0.get(index)?;
+        Some(match ty {
+            ValTy::I32 => Val::I32(0),
+            ValTy::I64 => Val::I64(0),
+            ValTy::F32 => Val::F32(0),
+            ValTy::F64 => Val::F64(0),
+            ValTy::V128 => Val::V128(0),
+            ValTy::Ref(r) if r.nullable => Val::null_of(self.heap_top(r.heap)),
+            ValTy::Ref(_) => return None,
+        })
+    }
+}

@@ -115,7 +115,15 @@ fn run(args: &Args) -> Result<(), Error> {
         }
     };
     let ty = store.func_type(func)?;
-    let vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
+    let mut vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
+    // `null` for a type that names a type index: the parameter's own null.
+    for (i, (text, val)) in call.args.iter().zip(vals.iter_mut()).enumerate() {
+        if text == "null"
+            && let Some(null) = store.param_default(func, i)
+        {
+            *val = null;
+        }
+    }
     for result in store.call(func, &vals)? {
         println!("{}", core_call::format_val(&result));
     }
