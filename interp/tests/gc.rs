@@ -28,6 +28,15 @@ fn instantiate(engine: &Engine, store: &mut Store, linker: &Linker, wat: &str) -
     linker.instantiate(store, &module).unwrap()
 }
 
+/// A store with a heap of `max_heap` bytes and an instance of `wat`,
+/// which imports nothing.
+fn store_with(max_heap: u64, wat: &str) -> (Store, Instance) {
+    let engine = engine(max_heap);
+    let mut store = Store::new(&engine);
+    let instance = instantiate(&engine, &mut store, &Linker::new(), wat);
+    (store, instance)
+}
+
 const CHURN: &str = r#"
 (module
   (import "host" "sample" (func $sample))
@@ -97,12 +106,8 @@ fn a_garbage_loop_runs_in_bounded_memory() {
 
 #[test]
 fn the_heap_limit_is_a_typed_trap() {
-    let engine = engine(1 << 20);
-    let mut store = Store::new(&engine);
-    let instance = instantiate(
-        &engine,
-        &mut store,
-        &Linker::new(),
+    let (mut store, instance) = store_with(
+        1 << 20,
         r#"(module
           (type $bytes (array i8))
           (type $node (struct (field (ref null $node)) (field (ref null $bytes))))
@@ -138,9 +143,7 @@ const BOXES: &str = r#"
 
 /// A store with `BOXES` and its `new`, `get`, `keep` and `garbage`.
 fn boxes() -> (Store, Instance, [Func; 4]) {
-    let engine = engine(64 << 20);
-    let mut store = Store::new(&engine);
-    let instance = instantiate(&engine, &mut store, &Linker::new(), BOXES);
+    let (store, instance) = store_with(64 << 20, BOXES);
     let f = |name| instance.get_func(&store, name).unwrap();
     let funcs = [f("new"), f("get"), f("keep"), f("garbage")];
     (store, instance, funcs)
@@ -322,12 +325,8 @@ fn host_calls_see_live_arguments_across_collections_and_reentry() {
 
 #[test]
 fn i31_and_host_references_round_trip_through_any() {
-    let engine = engine(1 << 20);
-    let mut store = Store::new(&engine);
-    let instance = instantiate(
-        &engine,
-        &mut store,
-        &Linker::new(),
+    let (mut store, instance) = store_with(
+        1 << 20,
         r#"(module
           (func (export "internalize") (param externref) (result anyref) (any.convert_extern (local.get 0)))
           (func (export "externalize") (param anyref) (result externref) (extern.convert_any (local.get 0)))
@@ -359,12 +358,8 @@ fn i31_and_host_references_round_trip_through_any() {
 
 #[test]
 fn the_embedder_can_inspect_structs_arrays_and_exceptions() {
-    let engine = engine(1 << 20);
-    let mut store = Store::new(&engine);
-    let instance = instantiate(
-        &engine,
-        &mut store,
-        &Linker::new(),
+    let (mut store, instance) = store_with(
+        1 << 20,
         r#"(module
           (type $point (struct (field i8) (field i64) (field (ref null $point))))
           (type $bytes (array (mut i8)))
