@@ -21,6 +21,7 @@
 mod config;
 mod error;
 pub(crate) mod exec;
+pub mod harness;
 mod module;
 mod nondet;
 mod runtime;

@@ -15,49 +15,21 @@ fn engine() -> Engine {
     Engine::new(config)
 }
 
-/// A value of each parameter type (zero, or null).
-fn default_args(ty: &FuncType) -> Vec<Val> {
-    ty.params().iter().map(|t| Val::default_for(*t)).collect()
-}
-
-/// Satisfies every import with a fresh item of the right type, instantiates
-/// and calls every exported function. Returns how far it got.
+/// Instantiates with fresh imports and calls every exported function.
+/// Returns how far it got.
 fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
     let Ok(module) = Module::new(engine, bytes) else {
         return "rejected";
     };
     let mut store = Store::new(engine);
-    let mut imports = Vec::new();
-    for import in module.imports() {
-        let ext: Result<Extern> = match &import.ty {
-            ExternType::Func(ty) => {
-                let results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-                Ok(Func::new_host(&mut store, ty.clone(), move |_, _| Ok(results.clone())).into())
-            }
-            ExternType::Table(ty) => Table::new(
-                &mut store,
-                *ty,
-                Val::default_for(ValType::Ref(ty.element_type)),
-            )
-            .map(Into::into),
-            ExternType::Memory(ty) => Memory::new(&mut store, *ty).map(Into::into),
-            ExternType::Global(ty) => {
-                Global::new(&mut store, *ty, Val::default_for(ty.content_type)).map(Into::into)
-            }
-        };
-        match ext {
-            Ok(e) => imports.push(e),
-            Err(_) => return "import limits",
-        }
-    }
-    let Ok(instance) = Instance::new(&mut store, &module, &imports) else {
+    let Ok(instance) = harness::instantiate_with_dummies(&mut store, &module) else {
         return "instantiation failed";
     };
     for (_, ext) in instance.exports(&store) {
         if let Extern::Func(f) = ext {
-            let ty = store.func_type(f).expect("own function");
+            let args = harness::default_args(&store, f).expect("own function");
             store.set_fuel(20_000).expect("fuel enabled");
-            let _ = store.call(f, &default_args(&ty));
+            let _ = store.call(f, &args);
         }
     }
     "ran"
