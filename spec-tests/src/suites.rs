@@ -64,7 +64,15 @@ pub fn features_for(name: &str) -> WasmFeatures {
 /// Everything cmref executes today; scripts outside the official suites
 /// (e.g. conformance/) run with these.
 pub fn supported() -> WasmFeatures {
-    WasmFeatures::WASM2
+    use WasmFeatures as F;
+    F::WASM2
+        | F::THREADS
+        | F::MEMORY64
+        | F::MULTI_MEMORY
+        | F::EXTENDED_CONST
+        | F::CUSTOM_PAGE_SIZES
+        | F::WIDE_ARITHMETIC
+        | F::RELAXED_SIMD
 }
 
 /// The scripts of an embedded suite directory such as `wasm-v2` or

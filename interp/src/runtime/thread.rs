@@ -51,6 +51,11 @@ enum State {
 }
 
 /// A wasm thread: a function call that can be suspended and resumed.
+///
+/// A thread blocked in `memory.atomic.wait` stays registered as a waiter of
+/// its store until it is resumed after a notify or timeout, or ended with
+/// [`Thread::deadlock`]; dropping it while it waits would leave a waiter
+/// that a later notify still counts.
 #[derive(Debug)]
 pub struct Thread {
     state: State,
@@ -146,6 +151,10 @@ impl Thread {
             Ok(Outcome::Suspended(_) | Outcome::Waiting | Outcome::Yielded)
         ) {
             self.state = State::Done;
+            // A thread that ends (e.g. misused while waiting) waits no more.
+            if let Some((id, _)) = self.ts.waiting.take() {
+                store.waiters.remove(id);
+            }
         }
         result
     }
