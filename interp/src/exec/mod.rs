@@ -395,8 +395,9 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 if store.fuel < amount {
                     if store.refuel(amount) {
                         // Preempted: run this instruction again on resume.
-                        ip = unsafe { ip.sub(1) };
-                        save_pc!();
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.pc = (unsafe { ip.offset_from(code) } - 1) as u32;
+                        }
                         return Ok(Exit::Yielded);
                     }
                     trap!(TrapKind::OutOfFuel);

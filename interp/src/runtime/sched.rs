@@ -59,6 +59,7 @@ impl Store {
     /// counter is refilled for the next one and the thread yields), false
     /// if the real fuel is exhausted.
     #[cold]
+    #[inline(never)]
     pub(crate) fn refuel(&mut self, amount: u64) -> bool {
         let total = self.fuel.saturating_add(self.fuel_reserve);
         match self.time_slice {
