@@ -54,20 +54,34 @@ fn trap(r: Result<Vec<Val>>) -> Trap {
 fn accesses_above_4_gib_trap_without_allocating() {
     let (mut store, instance) = setup(1 << 30);
     let mem = instance.get_memory(&store, "mem").unwrap();
-    call(&mut store, instance, "store", &[Val::I64(0xfffc), Val::I32(42)]).unwrap();
+    call(
+        &mut store,
+        instance,
+        "store",
+        &[Val::I64(0xfffc), Val::I32(42)],
+    )
+    .unwrap();
     assert_eq!(
         call(&mut store, instance, "load", &[Val::I64(0xfffc)]).unwrap(),
         vec![Val::I32(42)]
     );
     for addr in [0x1_0000_0000i64, 0x1_0000_fffc, i64::MAX, -1, -4, 0x10000] {
         let t = trap(call(&mut store, instance, "load", &[Val::I64(addr)]));
-        assert_eq!(t.kind, TrapKind::OutOfBoundsMemoryAccess, "address {addr:#x}");
+        assert_eq!(
+            t.kind,
+            TrapKind::OutOfBoundsMemoryAccess,
+            "address {addr:#x}"
+        );
     }
     // The offset alone is past 4 GiB; the address wraps neither in 32 nor
     // in 64 bits.
     for addr in [0i64, -0x1_0000_0000, -1] {
         let t = trap(call(&mut store, instance, "load-offset", &[Val::I64(addr)]));
-        assert_eq!(t.kind, TrapKind::OutOfBoundsMemoryAccess, "address {addr:#x}");
+        assert_eq!(
+            t.kind,
+            TrapKind::OutOfBoundsMemoryAccess,
+            "address {addr:#x}"
+        );
     }
     let t = trap(call(
         &mut store,
@@ -120,7 +134,13 @@ fn a_huge_initial_size_is_a_limit_error() {
 #[test]
 fn copies_between_64_and_32_bit_memories_and_64_bit_tables() {
     let (mut store, instance) = setup(1 << 30);
-    call(&mut store, instance, "store", &[Val::I64(8), Val::I32(0x01020304)]).unwrap();
+    call(
+        &mut store,
+        instance,
+        "store",
+        &[Val::I64(8), Val::I32(0x01020304)],
+    )
+    .unwrap();
     call(
         &mut store,
         instance,

@@ -90,10 +90,12 @@ fn wait_and_notify(mode: NondetMode) -> (Vec<i32>, Vec<usize>, i32) {
     let len = call(&mut store, instance, "log-len", &[]).unwrap();
     assert_eq!(len, vec![Val::I32(4)], "both threads logged twice");
     let log = (0..4)
-        .map(|i| match call(&mut store, instance, "log", &[Val::I32(i)]).unwrap()[..] {
-            [Val::I32(v)] => v,
-            ref other => panic!("{other:?}"),
-        })
+        .map(
+            |i| match call(&mut store, instance, "log", &[Val::I32(i)]).unwrap()[..] {
+                [Val::I32(v)] => v,
+                ref other => panic!("{other:?}"),
+            },
+        )
         .collect();
     (log, sched.history().to_vec(), tries)
 }
@@ -119,7 +121,11 @@ fn seeds_vary_the_order_of_wait_and_notify() {
     let mut differs = false;
     for seed in 0..24 {
         let run = wait_and_notify(NondetMode::Seeded(seed));
-        assert_eq!(run, wait_and_notify(NondetMode::Seeded(seed)), "seed {seed}");
+        assert_eq!(
+            run,
+            wait_and_notify(NondetMode::Seeded(seed)),
+            "seed {seed}"
+        );
         differs |= run != deterministic;
         logs.insert(run.0);
     }
@@ -179,10 +185,16 @@ fn timed_waits_end_by_virtual_time_even_while_another_thread_spins() {
 fn a_waiting_thread_resumes_only_once_notified() {
     let (mut store, instance) = setup(NondetMode::Deterministic);
     let mut t = thread(&mut store, instance, "waiter", &[]);
-    assert!(matches!(t.resume(&mut store, &[]).unwrap(), Outcome::Waiting));
+    assert!(matches!(
+        t.resume(&mut store, &[]).unwrap(),
+        Outcome::Waiting
+    ));
     assert!(t.is_waiting(&store));
     // Resuming before a notify changes nothing.
-    assert!(matches!(t.resume(&mut store, &[]).unwrap(), Outcome::Waiting));
+    assert!(matches!(
+        t.resume(&mut store, &[]).unwrap(),
+        Outcome::Waiting
+    ));
     assert!(
         t.resume(&mut store, &[Val::I32(0)]).is_err(),
         "a waiting thread takes no host results"
@@ -191,7 +203,10 @@ fn a_waiting_thread_resumes_only_once_notified() {
     assert!(t.is_finished());
     assert!(!t.is_waiting(&store));
     let mut t = thread(&mut store, instance, "waiter", &[]);
-    assert!(matches!(t.resume(&mut store, &[]).unwrap(), Outcome::Waiting));
+    assert!(matches!(
+        t.resume(&mut store, &[]).unwrap(),
+        Outcome::Waiting
+    ));
     // Another call of the same store notifies it.
     assert_eq!(
         call(&mut store, instance, "notify", &[Val::I32(2)]).unwrap(),
@@ -206,7 +221,8 @@ fn a_waiting_thread_resumes_only_once_notified() {
 
 #[test]
 fn without_fuel_metering_threads_run_until_they_block() {
-    let engine = Engine::new(Config::default().features(WasmFeatures::WASM2 | WasmFeatures::THREADS));
+    let engine =
+        Engine::new(Config::default().features(WasmFeatures::WASM2 | WasmFeatures::THREADS));
     let module = Module::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine);
     let instance = Linker::new().instantiate(&mut store, &module).unwrap();

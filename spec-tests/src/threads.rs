@@ -29,9 +29,7 @@ use cmref_interp::{Error, Extern, Instance, Linker, Module, Outcome, Thread, Val
 use wast::{WastDirective, WastExecute, WastInvoke, WastThread};
 
 use crate::report::{DirectiveResult, FileReport};
-use crate::script::{
-    self, Expect, Runner, directive_kind, guarded, position, result_at,
-};
+use crate::script::{self, Expect, Runner, directive_kind, guarded, position, result_at};
 
 /// The part of the script state that belongs to one script thread.
 #[derive(Default)]
@@ -181,7 +179,9 @@ impl<'a> Driver<'_, 'a> {
                 };
                 self.record(at, kind, outcome);
             }
-            WastDirective::Invoke(invoke) => return self.start(i, &invoke, Expect::Success, at, kind),
+            WastDirective::Invoke(invoke) => {
+                return self.start(i, &invoke, Expect::Success, at, kind);
+            }
             WastDirective::AssertReturn {
                 exec: WastExecute::Invoke(invoke),
                 results,

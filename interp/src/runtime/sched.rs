@@ -79,6 +79,9 @@ impl Store {
     }
 }
 
+/// How many turns [`Scheduler::history`] records.
+pub const HISTORY_LIMIT: usize = 100_000;
+
 enum Entry {
     Live(Thread),
     Done(Result<Vec<Val>>),
@@ -144,7 +147,9 @@ impl Scheduler {
             return true;
         };
         self.last = Some(i);
-        self.history.push(i);
+        if self.history.len() < HISTORY_LIMIT {
+            self.history.push(i);
+        }
         let slice = store.nondet.time_slice();
         store.set_time_slice(Some(slice));
         let Entry::Live(thread) = &mut self.threads[i] else {
@@ -171,7 +176,8 @@ impl Scheduler {
         }
     }
 
-    /// Which thread had each turn so far, in order.
+    /// Which thread had each turn so far, in order (the first
+    /// [`HISTORY_LIMIT`] turns: a long run must not grow it without bound).
     pub fn history(&self) -> &[usize] {
         &self.history
     }
