@@ -169,17 +169,22 @@ proptest! {
     fn generated_valid_modules_validate_and_run_without_panicking(
         data in prop::collection::vec(any::<u8>(), 64..4096),
     ) {
-        let mut u = arbitrary::Unstructured::new(&data);
-        if let Ok(module) = wasm_smith::Module::new(smith_config(), &mut u) {
-            let bytes = module.to_bytes();
-            let engine = engine();
-            // wasm-smith only emits valid Wasm 2.0 here: cmref must accept it.
-            if let Err(e) = Module::new(&engine, &bytes) {
-                prop_assert!(false, "cmref rejected a valid module: {e}");
-            }
-            exercise(&engine, &bytes);
-        }
+        generated(smith_config(), &engine(), &data)?;
     }
+}
+
+/// Generates a module from `data`; it is valid for the engine's features,
+/// so cmref must accept it, and then run it without panicking.
+fn generated(smith: wasm_smith::Config, engine: &Engine, data: &[u8]) -> Result<(), TestCaseError> {
+    let mut u = arbitrary::Unstructured::new(data);
+    if let Ok(module) = wasm_smith::Module::new(smith, &mut u) {
+        let bytes = module.to_bytes();
+        if let Err(e) = Module::new(engine, &bytes) {
+            prop_assert!(false, "cmref rejected a valid module: {e}");
+        }
+        exercise(engine, &bytes);
+    }
+    Ok(())
 }
 
 #[test]
@@ -255,16 +260,8 @@ proptest! {
     fn generated_memory_feature_modules_never_panic(
         data in prop::collection::vec(any::<u8>(), 64..4096),
     ) {
-        let mut u = arbitrary::Unstructured::new(&data);
-        if let Ok(module) = wasm_smith::Module::new(memory_smith_config(), &mut u) {
-            let bytes = module.to_bytes();
-            let mut config = engine().config().clone();
-            config.features = memory_features();
-            let engine = Engine::new(config);
-            if let Err(e) = Module::new(&engine, &bytes) {
-                prop_assert!(false, "cmref rejected a valid module: {e}");
-            }
-            exercise(&engine, &bytes);
-        }
+        let mut config = engine().config().clone();
+        config.features = memory_features();
+        generated(memory_smith_config(), &Engine::new(config), &data)?;
     }
 }

@@ -56,10 +56,22 @@ fn mask(size: u64) -> u64 {
 /// addresses near the top of the range).
 #[inline]
 pub(crate) fn effective(addr: u64, offset: u64, size: u64, len: u64) -> Result<usize, TrapKind> {
+    in_bounds(aligned(addr, offset, size)?, size, len)
+}
+
+/// The exact effective address `addr + offset`, if it is a multiple of
+/// `size`.
+fn aligned(addr: u64, offset: u64, size: u64) -> Result<u128, TrapKind> {
     let ea = addr as u128 + offset as u128;
-    if ea % size as u128 != 0 {
-        return Err(TrapKind::UnalignedAtomic);
+    if ea.is_multiple_of(size as u128) {
+        Ok(ea)
+    } else {
+        Err(TrapKind::UnalignedAtomic)
     }
+}
+
+/// `ea` as an index, if `size` bytes from it lie in a memory of `len` bytes.
+fn in_bounds(ea: u128, size: u64, len: u64) -> Result<usize, TrapKind> {
     if ea + size as u128 > len as u128 {
         return Err(TrapKind::OutOfBoundsMemoryAccess);
     }
@@ -76,10 +88,19 @@ fn write(data: &mut [u8], at: usize, size: u64, value: u64) {
     data[at..at + size as usize].copy_from_slice(&value.to_le_bytes()[..size as usize]);
 }
 
-/// The bytes of memory `memory` of instance `inst`.
-fn data(store: &mut Store, inst: u32, memory: u32) -> &mut Vec<u8> {
-    let addr = store.instances[inst as usize].memories[memory as usize];
-    &mut store.memories[addr as usize].data
+/// The bytes of memory `m.memory` of instance `inst`, and where in them an
+/// atomic access of `size` bytes at `addr + m.offset` starts.
+fn locate(
+    store: &mut Store,
+    inst: u32,
+    m: MemArgEx,
+    size: u64,
+    addr: u64,
+) -> Result<(&mut [u8], usize), TrapKind> {
+    let maddr = store.instances[inst as usize].memories[m.memory as usize];
+    let data = &mut store.memories[maddr as usize].data;
+    let at = effective(addr, m.offset, size, data.len() as u64)?;
+    Ok((data, at))
 }
 
 /// `t.atomic.load{N}_u`: the zero-extended value.
@@ -91,8 +112,7 @@ pub(crate) fn load(
     size: u64,
     addr: u64,
 ) -> Result<u64, TrapKind> {
-    let data = data(store, inst, m.memory);
-    let at = effective(addr, m.offset, size, data.len() as u64)?;
+    let (data, at) = locate(store, inst, m, size, addr)?;
     Ok(read(data, at, size))
 }
 
@@ -106,8 +126,7 @@ pub(crate) fn store(
     addr: u64,
     value: u64,
 ) -> Result<(), TrapKind> {
-    let data = data(store, inst, m.memory);
-    let at = effective(addr, m.offset, size, data.len() as u64)?;
+    let (data, at) = locate(store, inst, m, size, addr)?;
     write(data, at, size, value);
     Ok(())
 }
@@ -124,8 +143,7 @@ pub(crate) fn rmw(
     addr: u64,
     operand: u64,
 ) -> Result<u64, TrapKind> {
-    let data = data(store, inst, m.memory);
-    let at = effective(addr, m.offset, size, data.len() as u64)?;
+    let (data, at) = locate(store, inst, m, size, addr)?;
     let old = read(data, at, size);
     write(data, at, size, op.apply(old, operand) & mask(size));
     Ok(old)
@@ -143,8 +161,7 @@ pub(crate) fn cmpxchg(
     expected: u64,
     replacement: u64,
 ) -> Result<u64, TrapKind> {
-    let data = data(store, inst, m.memory);
-    let at = effective(addr, m.offset, size, data.len() as u64)?;
+    let (data, at) = locate(store, inst, m, size, addr)?;
     let old = read(data, at, size);
     if old == expected & mask(size) {
         write(data, at, size, replacement & mask(size));
@@ -188,14 +205,11 @@ pub(crate) fn wait(
     let maddr = store.instances[inst as usize].memories[m.memory as usize];
     let mem = &store.memories[maddr as usize];
     // The spec's order: alignment, then sharedness, then bounds.
-    let ea = addr as u128 + m.offset as u128;
-    if ea % size as u128 != 0 {
-        return Err(TrapKind::UnalignedAtomic);
-    }
+    let ea = aligned(addr, m.offset, size)?;
     if !mem.ty.shared {
         return Err(TrapKind::ExpectedSharedMemory);
     }
-    let at = effective(addr, m.offset, size, mem.data.len() as u64)?;
+    let at = in_bounds(ea, size, mem.data.len() as u64)?;
     if read(&mem.data, at, size) != expected & mask(size) {
         return Ok(None);
     }
