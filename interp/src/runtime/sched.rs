@@ -80,7 +80,7 @@ impl Store {
 }
 
 /// How many turns [`Scheduler::history`] records.
-pub const HISTORY_LIMIT: usize = 100_000;
+const HISTORY_LIMIT: usize = 100_000;
 
 enum Entry {
     Live(Thread),
@@ -176,8 +176,8 @@ impl Scheduler {
         }
     }
 
-    /// Which thread had each turn so far, in order (the first
-    /// [`HISTORY_LIMIT`] turns: a long run must not grow it without bound).
+    /// Which thread had each turn so far, in order (only the first 100 000
+    /// turns: a long run must not grow it without bound).
     pub fn history(&self) -> &[usize] {
         &self.history
     }
