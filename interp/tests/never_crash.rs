@@ -141,17 +141,22 @@ proptest! {
     fn generated_valid_modules_validate_and_run_without_panicking(
         data in prop::collection::vec(any::<u8>(), 64..4096),
     ) {
-        let mut u = arbitrary::Unstructured::new(&data);
-        if let Ok(module) = wasm_smith::Module::new(smith_config(), &mut u) {
-            let bytes = module.to_bytes();
-            let engine = engine();
-            // wasm-smith only emits valid Wasm 2.0 here: cmref must accept it.
-            if let Err(e) = Module::new(&engine, &bytes) {
-                prop_assert!(false, "cmref rejected a valid module: {e}");
-            }
-            exercise(&engine, &bytes);
-        }
+        generated(smith_config(), &engine(), &data)?;
     }
+}
+
+/// Generates a module from `data`; it is valid for the engine's features,
+/// so cmref must accept it, and then run it without panicking.
+fn generated(smith: wasm_smith::Config, engine: &Engine, data: &[u8]) -> Result<(), TestCaseError> {
+    let mut u = arbitrary::Unstructured::new(data);
+    if let Ok(module) = wasm_smith::Module::new(smith, &mut u) {
+        let bytes = module.to_bytes();
+        if let Err(e) = Module::new(engine, &bytes) {
+            prop_assert!(false, "cmref rejected a valid module: {e}");
+        }
+        exercise(engine, &bytes);
+    }
+    Ok(())
 }
 
 #[test]
@@ -188,4 +193,47 @@ fn generated_modules_mostly_reach_execution() {
         ran * 10 >= total * 8,
         "only {ran} of {total} generated modules ran"
     );
+}
+
+/// The memory and numeric features of Wasm 3.0 and the proposals cmref runs
+/// besides Wasm 2.0: 64-bit, multiple and shared memories with atomics,
+/// custom page sizes, extended constants, wide arithmetic, relaxed SIMD.
+fn memory_features() -> WasmFeatures {
+    WasmFeatures::WASM2
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::THREADS
+        | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::WIDE_ARITHMETIC
+        | WasmFeatures::RELAXED_SIMD
+}
+
+fn memory_smith_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        memory64_enabled: true,
+        threads_enabled: true,
+        custom_page_sizes_enabled: true,
+        extended_const_enabled: true,
+        wide_arithmetic_enabled: true,
+        relaxed_simd_enabled: true,
+        max_memories: 4,
+        max_memory64_bytes: 1 << 20,
+        ..smith_config()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Waits that nobody can notify, 64-bit addresses and sizes, several
+    /// memories: every generated module still ends in values or typed errors.
+    #[test]
+    fn generated_memory_feature_modules_never_panic(
+        data in prop::collection::vec(any::<u8>(), 64..4096),
+    ) {
+        let mut config = engine().config().clone();
+        config.features = memory_features();
+        generated(memory_smith_config(), &Engine::new(config), &data)?;
+    }
 }

@@ -6,9 +6,11 @@
 //! any call boundary (a suspending host call) and continue later, and deep
 //! wasm recursion ends in a clean "call stack exhausted" trap.
 
+pub(crate) mod atomics;
 pub(crate) mod instr;
 pub(crate) mod numeric;
 pub(crate) mod simd;
+pub(crate) mod wide;
 
 use std::any::Any;
 use std::ptr;
@@ -21,6 +23,7 @@ use crate::module::{CompiledFunc, ModuleInner};
 use crate::runtime::Instance;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
+use crate::runtime::waiters::WaiterId;
 use crate::types::slots_of;
 use crate::values::{Val, func_ref, func_ref_addr, val_from_slots, val_to_slots};
 use instr::{Instr, LoadKind, Slot};
@@ -52,6 +55,9 @@ pub(crate) struct ThreadState {
     pub(crate) stack: Vec<u64>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) pending: Option<Pending>,
+    /// While blocked in `memory.atomic.wait`: the wait, and the absolute
+    /// slot its result goes to.
+    pub(crate) waiting: Option<(WaiterId, usize)>,
 }
 
 /// Why the loop stopped without trapping.
@@ -60,6 +66,11 @@ pub(crate) enum Exit {
     Returned,
     /// A host function suspended the thread.
     Suspended(Box<dyn Any + Send>),
+    /// `memory.atomic.wait` blocked; `ThreadState::waiting` says on what.
+    Waiting,
+    /// The store's time slice ran out (preemption); the thread continues
+    /// where it stopped when resumed.
+    Yielded,
 }
 
 /// Pushes a frame for a wasm function whose arguments already sit at `fp`,
@@ -113,7 +124,7 @@ pub(crate) fn run(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap>
     })
 }
 
-fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
+pub(crate) fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
     let mut out = Vec::new();
     for (i, f) in ts.frames.iter().rev().enumerate() {
         let module = &store.instances[f.instance as usize].module;
@@ -382,7 +393,13 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             Instr::ConsumeFuel { amount } => {
                 let amount = amount as u64;
                 if store.fuel < amount {
-                    store.fuel = 0;
+                    if store.refuel(amount) {
+                        // Preempted: run this instruction again on resume.
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.pc = (unsafe { ip.offset_from(code) } - 1) as u32;
+                        }
+                        return Ok(Exit::Yielded);
+                    }
                     trap!(TrapKind::OutOfFuel);
                 }
                 store.fuel -= amount;
@@ -1431,6 +1448,101 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 let data = mem_slice(store, inst, m.memory);
                 let at = check!(effective(a, m.offset, size as u64, data.len() as u64));
                 data[at..at + size].copy_from_slice(&bits.to_le_bytes()[..size]);
+            }
+
+            // ---------------------------------------------------- atomics
+            Instr::AtomicLoad {
+                kind,
+                dst,
+                addr,
+                memarg,
+            } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                w!(
+                    dst,
+                    check!(atomics::load(store, inst, m, kind.size(), r!(addr)))
+                );
+            }
+            Instr::AtomicStore {
+                size,
+                addr,
+                src,
+                memarg,
+            } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                check!(atomics::store(
+                    store,
+                    inst,
+                    m,
+                    size as u64,
+                    r!(addr),
+                    r!(src)
+                ));
+            }
+            Instr::AtomicRmw {
+                op,
+                size,
+                dst,
+                base,
+                memarg,
+            } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                let (a, v) = (r!(base), r!(base + 1));
+                w!(
+                    dst,
+                    check!(atomics::rmw(store, inst, m, op, size as u64, a, v))
+                );
+            }
+            Instr::AtomicCmpxchg {
+                size,
+                dst,
+                base,
+                memarg,
+            } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                let (a, e, v) = (r!(base), r!(base + 1), r!(base + 2));
+                w!(
+                    dst,
+                    check!(atomics::cmpxchg(store, inst, m, size as u64, a, e, v))
+                );
+            }
+            Instr::AtomicNotify { dst, base, memarg } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                let (a, count) = (r!(base), r!(base + 1) as u32);
+                w!(
+                    dst,
+                    check!(atomics::notify(store, inst, m, a, count)) as u64
+                );
+            }
+            Instr::AtomicWait {
+                size,
+                dst,
+                base,
+                memarg,
+            } => {
+                let m = unsafe { (&(*cf).memargs)[memarg as usize] };
+                let (a, e, timeout) = (r!(base), r!(base + 1), r!(base + 2) as i64);
+                match check!(atomics::wait(store, inst, m, size as u64, a, e, timeout)) {
+                    // The value differs: "not-equal".
+                    None => w!(dst, 1),
+                    Some(waiter) => {
+                        save_pc!();
+                        ts.waiting = Some((waiter, fp + dst as usize));
+                        return Ok(Exit::Waiting);
+                    }
+                }
+            }
+
+            // ---------------------------------------------- wide arithmetic
+            Instr::Wide { op, base } => {
+                let ops = if op.arity() == 4 {
+                    [r!(base), r!(base + 1), r!(base + 2), r!(base + 3)]
+                } else {
+                    [r!(base), r!(base + 1), 0, 0]
+                };
+                let (lo, hi) = wide::eval(op, ops);
+                w!(base, lo);
+                w!(base + 1, hi);
             }
         }
     }

@@ -13,6 +13,9 @@
 //! a conditionally executed block must not change a value pushed before it).
 //! At control-flow joins, values are always in their canonical slots.
 
+mod atomics;
+mod wide;
+
 use wasmparser::{FuncValidator, FunctionBody, MemArg, Operator, ValType, ValidatorResources};
 
 use super::{ModuleInner, block_type_signature};
@@ -1039,7 +1042,11 @@ impl<'m> Translator<'m> {
                 self.stack.last_mut().expect("validated operand").ty = ty;
             }
             _ => {
-                if !self.numeric(op, top)? && !self.simd(op, top)? {
+                if !self.numeric(op, top)?
+                    && !self.simd(op, top)?
+                    && !self.atomic(op, top)
+                    && !self.wide(op)
+                {
                     return Err(Error::Unsupported(format!(
                         "operator {op:?} (at offset 0x{:x})",
                         self.offset

@@ -10,6 +10,7 @@ use crate::error::{Error, Result, Trap, TrapKind};
 use crate::exec::{self, Exit, ThreadState};
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
+use crate::runtime::waiters::WaitState;
 use crate::types::slots_of;
 use crate::values::{Func, Val, val_from_slots, val_to_slots};
 
@@ -19,6 +20,13 @@ pub enum Outcome {
     Finished(Vec<Val>),
     /// A host function suspended the thread with this payload.
     Suspended(Box<dyn Any + Send>),
+    /// The thread is blocked in `memory.atomic.wait`. Resuming it continues
+    /// once another thread notified it or its timeout passed (see
+    /// [`Store::advance_time`]); until then a resume returns `Waiting` again.
+    Waiting,
+    /// The store's time slice ran out ([`Store::set_time_slice`]); resume
+    /// to continue.
+    Yielded,
 }
 
 impl std::fmt::Debug for Outcome {
@@ -26,6 +34,8 @@ impl std::fmt::Debug for Outcome {
         match self {
             Outcome::Finished(v) => f.debug_tuple("Finished").field(v).finish(),
             Outcome::Suspended(_) => f.write_str("Suspended(..)"),
+            Outcome::Waiting => f.write_str("Waiting"),
+            Outcome::Yielded => f.write_str("Yielded"),
         }
     }
 }
@@ -41,6 +51,11 @@ enum State {
 }
 
 /// A wasm thread: a function call that can be suspended and resumed.
+///
+/// A thread blocked in `memory.atomic.wait` stays registered as a waiter of
+/// its store until it is resumed after a notify or timeout, or ended with
+/// [`Thread::deadlock`]; dropping it while it waits would leave a waiter
+/// that a later notify still counts.
 #[derive(Debug)]
 pub struct Thread {
     state: State,
@@ -94,6 +109,33 @@ impl Thread {
         matches!(self.state, State::Done)
     }
 
+    /// Whether the thread is blocked in `memory.atomic.wait`, neither
+    /// notified nor timed out yet.
+    pub fn is_waiting(&self, store: &Store) -> bool {
+        self.ts
+            .waiting
+            .is_some_and(|(id, _)| store.waiters.state(id) == WaitState::Waiting)
+    }
+
+    /// Ends a thread blocked in `memory.atomic.wait` that nothing can wake
+    /// any more, and returns the [`TrapKind::Deadlock`] trap, with the
+    /// backtrace of where it waits, that it ends with. A scheduler calls
+    /// this instead of waiting forever.
+    pub fn deadlock(&mut self, store: &mut Store) -> Error {
+        let Some((id, _)) = self.ts.waiting.take() else {
+            return Error::Api("the thread is not waiting".into());
+        };
+        store.waiters.remove(id);
+        self.state = State::Done;
+        // The top frame's pc is past the wait; name the wait itself.
+        if let Some(top) = self.ts.frames.last_mut() {
+            top.pc = top.pc.saturating_sub(1);
+        }
+        let mut trap = Trap::new(TrapKind::Deadlock);
+        trap.backtrace = exec::backtrace(store, &self.ts);
+        Error::Trap(trap)
+    }
+
     /// Runs until the function returns or a host function suspends.
     /// `host_results` are the results of the host call the thread was
     /// suspended in (empty on the first resume).
@@ -104,8 +146,15 @@ impl Thread {
         store.host_depth += 1;
         let result = self.resume_inner(store, host_results);
         store.host_depth -= 1;
-        if !matches!(result, Ok(Outcome::Suspended(_))) {
+        if !matches!(
+            result,
+            Ok(Outcome::Suspended(_) | Outcome::Waiting | Outcome::Yielded)
+        ) {
             self.state = State::Done;
+            // A thread that ends (e.g. misused while waiting) waits no more.
+            if let Some((id, _)) = self.ts.waiting.take() {
+                store.waiters.remove(id);
+            }
         }
         result
     }
@@ -161,6 +210,25 @@ impl Thread {
                     }
                     None => {}
                 }
+                if let Some((id, at)) = self.ts.waiting {
+                    if !host_results.is_empty() {
+                        return Err(Error::Api(
+                            "a thread blocked in memory.atomic.wait takes no host results".into(),
+                        ));
+                    }
+                    // The wait returns 0 ("ok") when notified, 2 ("timed-out").
+                    let result = match store.waiters.state(id) {
+                        WaitState::Waiting => {
+                            self.state = State::Wasm;
+                            return Ok(Outcome::Waiting);
+                        }
+                        WaitState::Notified => 0,
+                        WaitState::TimedOut => 2,
+                    };
+                    store.waiters.remove(id);
+                    self.ts.waiting = None;
+                    self.ts.stack[at] = result;
+                }
                 match exec::run(store, &mut self.ts) {
                     Ok(Exit::Returned) => {
                         let mut at = 0;
@@ -174,6 +242,14 @@ impl Thread {
                     Ok(Exit::Suspended(payload)) => {
                         self.state = State::Wasm;
                         Ok(Outcome::Suspended(payload))
+                    }
+                    Ok(Exit::Waiting) => {
+                        self.state = State::Wasm;
+                        Ok(Outcome::Waiting)
+                    }
+                    Ok(Exit::Yielded) => {
+                        self.state = State::Wasm;
+                        Ok(Outcome::Yielded)
                     }
                     Err(trap) => Err(Error::Trap(trap)),
                 }
