@@ -42,7 +42,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            features: WasmFeatures::WASM2,
+            features: Config::SUPPORTED,
             max_call_depth: 20_000,
             max_stack_slots: 16 * 1024 * 1024,
             max_memory_bytes: 4 << 30,
@@ -57,6 +57,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Everything cmref executes, the default: Wasm 3.0 (GC, typed
+    /// function references, tail calls, exceptions, 64-bit and multiple
+    /// memories, threads, relaxed SIMD, extended constants) and the
+    /// proposals legacy exceptions, custom page sizes and wide arithmetic.
+    pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM3
+        .union(WasmFeatures::LEGACY_EXCEPTIONS)
+        .union(WasmFeatures::CUSTOM_PAGE_SIZES)
+        .union(WasmFeatures::WIDE_ARITHMETIC);
+
     pub fn features(mut self, features: WasmFeatures) -> Self {
         self.features = features;
         self

@@ -39,6 +39,13 @@ pub enum TrapKind {
     HeapExhausted,
     /// A host function trapped.
     Host,
+    /// An atomic access whose effective address is not a multiple of its size.
+    UnalignedAtomic,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory,
+    /// A `memory.atomic.wait` without timeout that no thread can ever notify:
+    /// the spec's thread would stay suspended forever; cmref ends it instead.
+    Deadlock,
 }
 
 impl TrapKind {
@@ -67,6 +74,9 @@ impl TrapKind {
             TrapKind::OutOfFuel => "all fuel consumed",
             TrapKind::HeapExhausted => "gc heap exhausted",
             TrapKind::Host => "host trap",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
+            TrapKind::Deadlock => "deadlock: no thread can notify this wait",
         }
     }
 

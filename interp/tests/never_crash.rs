@@ -5,15 +5,12 @@
 use cmref_interp::*;
 use proptest::prelude::*;
 
-/// What cmref executes: Wasm 2.0, SIMD, and the reference-typed half of
-/// Wasm 3.0 (typed function references, tail calls, GC, exceptions).
+/// What cmref executes: Wasm 3.0 (typed function references, tail calls,
+/// GC, exceptions, 64-bit and multiple memories, relaxed SIMD, extended
+/// constants) and the neighbouring proposals it runs (threads, legacy
+/// exceptions, custom page sizes, wide arithmetic).
 fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
-        | WasmFeatures::FUNCTION_REFERENCES
-        | WasmFeatures::TAIL_CALL
-        | WasmFeatures::GC
-        | WasmFeatures::EXCEPTIONS
-        | WasmFeatures::LEGACY_EXCEPTIONS
+    Config::default().features
 }
 
 fn engine() -> Engine {
@@ -31,64 +28,25 @@ fn engine() -> Engine {
     Engine::new(config)
 }
 
-/// The default (zero or null) of each type, where it has one.
-fn defaults(module: &Module, tys: &[ValType]) -> Option<Vec<Val>> {
-    tys.iter()
-        .map(|t| module.default_val(*t).ok().flatten())
-        .collect()
-}
-
-/// Satisfies every import with a fresh item of the right type, instantiates
-/// and calls every exported function. Returns how far it got.
+/// Instantiates with fresh imports (typed by the module's imports) and
+/// calls every exported function with default arguments. Returns how far
+/// it got.
 fn exercise(engine: &Engine, bytes: &[u8]) -> &'static str {
     let Ok(module) = Module::new(engine, bytes) else {
         return "rejected";
     };
     let mut store = Store::new(engine);
-    let mut imports = Vec::new();
-    let import_types: Vec<ExternType> = module.imports().map(|i| i.ty.clone()).collect();
-    for (i, ty) in import_types.iter().enumerate() {
-        let ext: Result<Extern> = match ty {
-            ExternType::Func(ty) => {
-                let Some(results) = defaults(&module, ty.results()) else {
-                    return "import limits";
-                };
-                Func::new_host_for_import(&mut store, &module, i, move |_, _| {
-                    Ok(HostResult::Return(results.clone()))
-                })
-                .map(Into::into)
-            }
-            ExternType::Table(ty) => {
-                let Some(init) = defaults(&module, &[ValType::Ref(ty.element_type)]) else {
-                    return "import limits";
-                };
-                Table::new_for_import(&mut store, &module, i, init[0]).map(Into::into)
-            }
-            ExternType::Memory(ty) => Memory::new(&mut store, *ty).map(Into::into),
-            ExternType::Global(ty) => {
-                let Some(init) = defaults(&module, &[ty.content_type]) else {
-                    return "import limits";
-                };
-                Global::new_for_import(&mut store, &module, i, init[0]).map(Into::into)
-            }
-            ExternType::Tag(_) => Tag::new_for_import(&mut store, &module, i).map(Into::into),
-        };
-        match ext {
-            Ok(e) => imports.push(e),
-            Err(_) => return "import limits",
-        }
-    }
-    let Ok(instance) = Instance::new(&mut store, &module, &imports) else {
-        return "instantiation failed";
+    let instance = match harness::instantiate_with_dummies(&mut store, &module) {
+        Ok(instance) => instance,
+        // An import of a non-nullable reference type has no dummy.
+        Err(Error::Unsupported(_)) => return "import limits",
+        Err(_) => return "instantiation failed",
     };
     for (_, ext) in instance.exports(&store) {
         if let Extern::Func(f) = ext {
-            let ty = store.func_type(f).expect("own function");
-            // The default of each parameter; none if one has no default.
-            let args: Vec<Val> = (0..ty.params().len())
-                .map(|i| store.param_default(f, i))
-                .collect::<Option<_>>()
-                .unwrap_or_default();
+            // A function with a non-nullable reference parameter is called
+            // with no arguments: a typed error, still exercised.
+            let args = harness::default_args(&store, f).unwrap_or_default();
             store.set_fuel(20_000).expect("fuel enabled");
             let _ = store.call(f, &args);
         }
@@ -203,18 +161,22 @@ proptest! {
     fn generated_valid_modules_validate_and_run_without_panicking(
         data in prop::collection::vec(any::<u8>(), 64..4096),
     ) {
-        let mut u = arbitrary::Unstructured::new(&data);
-        if let Ok(module) = wasm_smith::Module::new(smith_config(), &mut u) {
-            let bytes = module.to_bytes();
-            let engine = engine();
-            // wasm-smith only emits valid modules of these features here:
-            // cmref must accept them.
-            if let Err(e) = Module::new(&engine, &bytes) {
-                prop_assert!(false, "cmref rejected a valid module: {e}");
-            }
-            exercise(&engine, &bytes);
-        }
+        generated(smith_config(), &engine(), &data)?;
     }
+}
+
+/// Generates a module from `data`; it is valid for the engine's features,
+/// so cmref must accept it, and then run it without panicking.
+fn generated(smith: wasm_smith::Config, engine: &Engine, data: &[u8]) -> Result<(), TestCaseError> {
+    let mut u = arbitrary::Unstructured::new(data);
+    if let Ok(module) = wasm_smith::Module::new(smith, &mut u) {
+        let bytes = module.to_bytes();
+        if let Err(e) = Module::new(engine, &bytes) {
+            prop_assert!(false, "cmref rejected a valid module: {e}");
+        }
+        exercise(engine, &bytes);
+    }
+    Ok(())
 }
 
 #[test]
@@ -251,4 +213,31 @@ fn generated_modules_mostly_reach_execution() {
         ran * 10 >= total * 8,
         "only {ran} of {total} generated modules ran"
     );
+}
+
+fn memory_smith_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        memory64_enabled: true,
+        threads_enabled: true,
+        custom_page_sizes_enabled: true,
+        extended_const_enabled: true,
+        wide_arithmetic_enabled: true,
+        relaxed_simd_enabled: true,
+        max_memories: 4,
+        max_memory64_bytes: 1 << 20,
+        ..smith_config()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Waits that nobody can notify, 64-bit addresses and sizes, several
+    /// memories: every generated module still ends in values or typed errors.
+    #[test]
+    fn generated_memory_feature_modules_never_panic(
+        data in prop::collection::vec(any::<u8>(), 64..4096),
+    ) {
+        generated(memory_smith_config(), &engine(), &data)?;
+    }
 }

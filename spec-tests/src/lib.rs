@@ -8,6 +8,7 @@ pub mod runner;
 pub mod script;
 pub mod spectest;
 pub mod suites;
+mod threads;
 
 pub use manifest::Manifest;
 pub use report::{DirectiveResult, FileReport, render_json, render_text};

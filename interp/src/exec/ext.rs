@@ -1,14 +1,15 @@
-//! The GC and exception instructions, `call_ref` and the tail calls,
-//! executed outside the interpreter loop: the loop hands them over in one
-//! arm, so that their code does not compete with the hot instructions for
-//! registers (the loop keeps its frame state in registers; see
-//! `ARCHITECTURE.md`, "Performance").
+//! The GC and exception instructions, `call_ref` and the tail calls, the
+//! atomic memory instructions and wide arithmetic, executed outside the
+//! interpreter loop: the loop hands them over in one arm, so that their
+//! code does not compete with the hot instructions for registers (the loop
+//! keeps its frame state in registers; see `ARCHITECTURE.md`,
+//! "Performance").
 
 use crate::error::{Trap, TrapKind};
 use crate::exec::instr::{Access, Instr, Target};
 use crate::exec::{
-    Exit, HostCall, ThreadState, call_host, enter_frame, enter_tail, exceptions, gc,
-    indirect_callee, throw,
+    Exit, HostCall, ThreadState, atomics, call_host, enter_frame, enter_tail, exceptions, gc,
+    indirect_callee, throw, wide,
 };
 use crate::module::{CompiledFunc, ModuleInner};
 use crate::runtime::store::{FuncInst, Store};
@@ -25,13 +26,13 @@ pub(crate) enum Next {
     /// A host function returned its results to the running frame (and
     /// may have grown its memory).
     Resumed,
-    /// The thread stops: a host function suspended it, or an exception
-    /// left it.
+    /// The thread stops: a host function suspended it, an exception left
+    /// it, or it blocked in `memory.atomic.wait`.
     Exit(Exit),
 }
 
-/// Executes one GC or exception instruction of the frame at `fp` (whose
-/// pc the loop saved).
+/// Executes one out-of-line instruction of the frame at `fp` (whose pc
+/// the loop saved).
 #[inline(never)]
 pub(crate) fn execute(
     store: &mut Store,
@@ -207,6 +208,84 @@ pub(crate) fn execute(
         Instr::ReturnCallRef { base, func } => {
             let addr = func_ref_addr(r(ts, func)).ok_or(TrapKind::NullFunctionReference)?;
             return call(store, ts, inst, addr, at(base), Some(fp));
+        }
+        Instr::AtomicLoad {
+            kind,
+            dst,
+            addr,
+            memarg,
+        } => {
+            let m = cf.memargs[memarg as usize];
+            ts.stack[at(dst)] = atomics::load(store, inst, m, kind.size(), r(ts, addr))?;
+        }
+        Instr::AtomicStore {
+            size,
+            addr,
+            src,
+            memarg,
+        } => {
+            let m = cf.memargs[memarg as usize];
+            atomics::store(store, inst, m, size as u64, r(ts, addr), r(ts, src))?;
+        }
+        Instr::AtomicRmw {
+            op,
+            size,
+            dst,
+            base,
+            memarg,
+        } => {
+            let m = cf.memargs[memarg as usize];
+            let (a, v) = (r(ts, base), r(ts, base + 1));
+            ts.stack[at(dst)] = atomics::rmw(store, inst, m, op, size as u64, a, v)?;
+        }
+        Instr::AtomicCmpxchg {
+            size,
+            dst,
+            base,
+            memarg,
+        } => {
+            let m = cf.memargs[memarg as usize];
+            let (a, e, v) = (r(ts, base), r(ts, base + 1), r(ts, base + 2));
+            ts.stack[at(dst)] = atomics::cmpxchg(store, inst, m, size as u64, a, e, v)?;
+        }
+        Instr::AtomicNotify { dst, base, memarg } => {
+            let m = cf.memargs[memarg as usize];
+            let (a, count) = (r(ts, base), r(ts, base + 1) as u32);
+            ts.stack[at(dst)] = atomics::notify(store, inst, m, a, count)? as u64;
+        }
+        Instr::AtomicWait {
+            size,
+            dst,
+            base,
+            memarg,
+        } => {
+            let m = cf.memargs[memarg as usize];
+            let (a, e) = (r(ts, base), r(ts, base + 1));
+            let timeout = r(ts, base + 2) as i64;
+            match atomics::wait(store, inst, m, size as u64, a, e, timeout)? {
+                // The value differs: "not-equal".
+                None => ts.stack[at(dst)] = 1,
+                // Blocked: the result is written when the thread resumes.
+                Some(waiter) => {
+                    ts.waiting = Some((waiter, at(dst)));
+                    return Ok(Next::Exit(Exit::Waiting));
+                }
+            }
+        }
+        Instr::Wide { op, base } => {
+            let ops = if op.arity() == 4 {
+                [
+                    r(ts, base),
+                    r(ts, base + 1),
+                    r(ts, base + 2),
+                    r(ts, base + 3),
+                ]
+            } else {
+                [r(ts, base), r(ts, base + 1), 0, 0]
+            };
+            let (lo, hi) = wide::eval(op, ops);
+            ts.stack[at(base)] = lo;
+            ts.stack[at(base + 1)] = hi;
         }
         _ => unreachable!("not an out-of-line instruction: {instr:?}"),
     }

@@ -12,10 +12,12 @@
 //! memory ops) or in a side table of the function (`br_table` targets,
 //! 128-bit constants, large memory arguments).
 
+use crate::exec::atomics::RmwOp;
 use crate::exec::simd::{
     SimdBinOp, SimdExtractOp, SimdLaneWidth, SimdLoadOp, SimdReplaceOp, SimdShiftOp, SimdSplatOp,
     SimdTernOp, SimdTestOp, SimdUnOp,
 };
+use crate::exec::wide::WideOp;
 
 /// A frame-relative slot index.
 pub(crate) type Slot = u32;
@@ -255,6 +257,24 @@ macro_rules! define_instrs {
             /// Operands `addr, vec` in `base`, `base+1`.
             SimdLoadLane { width: SimdLaneWidth, lane: u8, dst: Slot, base: Slot, memarg: u32 },
             SimdStoreLane { width: SimdLaneWidth, lane: u8, base: Slot, memarg: u32 },
+            // ---- atomics (semantics in `exec::atomics`), all through `memargs` ----
+            /// Zero-extending atomic load (`kind` is U8, U16, U32 or U64).
+            AtomicLoad { kind: LoadKind, dst: Slot, addr: Slot, memarg: u32 },
+            AtomicStore { size: u8, addr: Slot, src: Slot, memarg: u32 },
+            /// Operands `addr, value` in `base`, `base+1`; the old value to `dst`.
+            AtomicRmw { op: RmwOp, size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// Operands `addr, expected, replacement` in `base..base+3`.
+            AtomicCmpxchg { size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// `memory.atomic.wait32/64` (`size` 4 or 8): operands `addr,
+            /// expected, timeout` in `base..base+3`. May suspend the thread.
+            AtomicWait { size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// `memory.atomic.notify`: operands `addr, count` in `base`, `base+1`.
+            AtomicNotify { dst: Slot, base: Slot, memarg: u32 },
+            // ---- wide arithmetic (semantics in `exec::wide`) ----
+            /// Operands in `base..` (four for add128/sub128, two for the
+            /// multiplications); the low and high halves of the result go
+            /// to `base` and `base+1`.
+            Wide { op: WideOp, base: Slot },
         }
 
         macro_rules! dst_of {
@@ -297,7 +317,11 @@ macro_rules! define_instrs {
                     | Instr::SimdReplaceLane { dst, .. }
                     | Instr::SimdShuffle { dst, .. }
                     | Instr::SimdLoad { dst, .. }
-                    | Instr::SimdLoadLane { dst, .. } => Some(dst),
+                    | Instr::SimdLoadLane { dst, .. }
+                    | Instr::AtomicLoad { dst, .. }
+                    | Instr::AtomicRmw { dst, .. }
+                    | Instr::AtomicCmpxchg { dst, .. }
+                    | Instr::AtomicNotify { dst, .. } => Some(dst),
                     _ => None,
                 }
             };

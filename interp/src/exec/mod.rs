@@ -6,12 +6,14 @@
 //! any call boundary (a suspending host call) and continue later, and deep
 //! wasm recursion ends in a clean "call stack exhausted" trap.
 
+pub(crate) mod atomics;
 pub(crate) mod exceptions;
 mod ext;
 pub(crate) mod gc;
 pub(crate) mod instr;
 pub(crate) mod numeric;
 pub(crate) mod simd;
+pub(crate) mod wide;
 
 use std::any::Any;
 use std::ptr;
@@ -22,6 +24,7 @@ use crate::module::{CompiledFunc, ModuleInner};
 use crate::runtime::Instance;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
+use crate::runtime::waiters::WaiterId;
 use crate::types::ValTy;
 use crate::values::{Val, func_ref, func_ref_addr};
 use instr::{Instr, LoadKind, Slot};
@@ -53,6 +56,14 @@ pub(crate) struct ThreadState {
     pub(crate) stack: Vec<u64>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) pending: Option<Pending>,
+    /// While blocked in `memory.atomic.wait`: the wait, and the absolute
+    /// slot its result goes to.
+    pub(crate) waiting: Option<(WaiterId, usize)>,
+    /// Preempted by a time slice: the top frame stopped *before* the
+    /// `ConsumeFuel` at its pc (which runs again on resume), not after the
+    /// instruction at `pc - 1` like every other stopped frame. The
+    /// collector reads the stack map at `pc` then.
+    pub(crate) preempted: bool,
 }
 
 /// Why the loop stopped without trapping.
@@ -64,6 +75,11 @@ pub(crate) enum Exit {
     /// An exception left the outermost frame: the exception and the wasm
     /// frames it unwound (innermost first). The thread has no frames left.
     Thrown(u64, Vec<FrameInfo>),
+    /// `memory.atomic.wait` blocked; `ThreadState::waiting` says on what.
+    Waiting,
+    /// The store's time slice ran out (preemption); the thread continues
+    /// where it stopped when resumed.
+    Yielded,
 }
 
 /// Pushes a frame for a wasm function whose arguments already sit at `fp`,
@@ -280,7 +296,7 @@ pub(crate) fn run(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap>
     })
 }
 
-fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
+pub(crate) fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
     let mut out = Vec::new();
     for (i, f) in ts.frames.iter().rev().enumerate() {
         let module = &store.instances[f.instance as usize].module;
@@ -536,7 +552,13 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             Instr::ConsumeFuel { amount } => {
                 let amount = amount as u64;
                 if store.fuel < amount {
-                    store.fuel = 0;
+                    if store.refuel(amount) {
+                        // Preempted: run this instruction again on resume.
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.pc = (unsafe { ip.offset_from(code) } - 1) as u32;
+                        }
+                        return Ok(Exit::Yielded);
+                    }
                     trap!(TrapKind::OutOfFuel);
                 }
                 store.fuel -= amount;
@@ -1017,7 +1039,14 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             | Instr::ReturnCallInternal { .. }
             | Instr::ReturnCall { .. }
             | Instr::ReturnCallIndirect { .. }
-            | Instr::ReturnCallRef { .. } => {
+            | Instr::ReturnCallRef { .. }
+            | Instr::AtomicLoad { .. }
+            | Instr::AtomicStore { .. }
+            | Instr::AtomicRmw { .. }
+            | Instr::AtomicCmpxchg { .. }
+            | Instr::AtomicNotify { .. }
+            | Instr::AtomicWait { .. }
+            | Instr::Wide { .. } => {
                 // Frames' pcs are where the collector finds stack maps.
                 save_pc!();
                 // SAFETY: see `module` and `cf` above.

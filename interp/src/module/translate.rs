@@ -13,9 +13,11 @@
 //! a conditionally executed block must not change a value pushed before it).
 //! At control-flow joins, values are always in their canonical slots.
 
+mod atomics;
 mod exceptions;
 mod gc;
 mod refs;
+mod wide;
 
 use wasmparser::{FuncValidator, FunctionBody, MemArg, Operator, ValType, ValidatorResources};
 
@@ -475,9 +477,13 @@ impl<'m> Translator<'m> {
         self.code.len() as Target
     }
 
-    /// Starts a basic block for fuel accounting.
+    /// Starts a basic block for fuel accounting. A time slice may preempt
+    /// the thread at this `ConsumeFuel` (it stops *before* it), so it gets a
+    /// stack map: the image is exact here, as every block start follows a
+    /// join or materializes what it needs.
     fn start_fuel_block(&mut self) {
         if self.fuel {
+            self.record_gc_point();
             self.fuel_instr = Some(self.emit(Instr::ConsumeFuel { amount: 0 }));
         }
     }
@@ -657,8 +663,9 @@ impl<'m> Translator<'m> {
         base
     }
 
-    /// Records the stack map of the instruction emitted next (a call or an
-    /// allocation): every reference-typed entry of the operand stack that
+    /// Records the stack map of the instruction emitted next (a call, an
+    /// allocation, a wait, a `ConsumeFuel`): every reference-typed entry of
+    /// the operand stack that
     /// sits in its slot. Call it after the operands are in place and right
     /// before the emission.
     fn record_gc_point(&mut self) {
@@ -1203,6 +1210,8 @@ impl<'m> Translator<'m> {
             _ => {
                 if !self.numeric(op, top)?
                     && !self.simd(op, top)?
+                    && !self.atomic(op, top)
+                    && !self.wide(op)
                     && !self.refs_op(op, top)?
                     && !self.gc_op(op, top)?
                     && !self.exn_op(op, top)?

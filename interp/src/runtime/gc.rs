@@ -6,10 +6,12 @@
 //! params and locals (`CompiledFunc::ref_locals`) and the reference-typed
 //! operand-stack slots live at the instruction the frame is stopped at
 //! (`CompiledFunc::gc_map`): translation records them at every instruction
-//! that can lead to a collection (calls and allocations). Marking uses an
-//! explicit stack, never Rust recursion.
+//! a frame can be stopped at while a collection runs (calls, allocations,
+//! `memory.atomic.wait`, and, with fuel, the `ConsumeFuel` where a time
+//! slice may preempt a thread). Marking uses an explicit stack, never Rust
+//! recursion.
 
-use crate::exec::{Frame, ThreadState};
+use crate::exec::ThreadState;
 use crate::runtime::heap::{Body, Heap};
 use crate::runtime::store::{InstanceData, Store, TagInst, ThreadSlot};
 use crate::values::heap_index;
@@ -28,31 +30,29 @@ fn mark(heap: &mut Heap, grey: &mut Vec<u32>, bits: u64) {
 }
 
 /// Marks the references of a thread's frames.
-fn mark_frames(
-    heap: &mut Heap,
-    grey: &mut Vec<u32>,
-    instances: &[InstanceData],
-    frames: &[Frame],
-    stack: &[u64],
-) {
-    for f in frames {
+fn mark_thread(heap: &mut Heap, grey: &mut Vec<u32>, instances: &[InstanceData], ts: &ThreadState) {
+    let top = ts.frames.len().wrapping_sub(1);
+    for (i, f) in ts.frames.iter().enumerate() {
         let code = &instances[f.instance as usize].module.funcs[f.func as usize];
         let fp = f.fp as usize;
         for &s in code.ref_locals.iter() {
-            mark(heap, grey, stack[fp + s as usize]);
+            mark(heap, grey, ts.stack[fp + s as usize]);
         }
-        // A frame stopped at instruction `pc - 1` (a call or an
-        // allocation); a frame that has not started has no operands.
-        if f.pc > 0 {
-            for &s in code.gc_map(f.pc - 1) {
-                mark(heap, grey, stack[fp + s as usize]);
+        // Every frame is stopped after instruction `pc - 1` (a call, an
+        // allocation, or `memory.atomic.wait`), except a preempted top
+        // frame, stopped before the `ConsumeFuel` at `pc`; a frame that has
+        // not started has no operands.
+        let at = if ts.preempted && i == top {
+            Some(f.pc)
+        } else {
+            f.pc.checked_sub(1)
+        };
+        if let Some(at) = at {
+            for &s in code.gc_map(at) {
+                mark(heap, grey, ts.stack[fp + s as usize]);
             }
         }
     }
-}
-
-fn mark_thread(heap: &mut Heap, grey: &mut Vec<u32>, instances: &[InstanceData], ts: &ThreadState) {
-    mark_frames(heap, grey, instances, &ts.frames, &ts.stack);
 }
 
 /// Marks everything reachable from the grey objects.

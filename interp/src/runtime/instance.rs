@@ -39,7 +39,8 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 fn memory_matches(actual: &MemoryInst, expected: &MemoryType) -> bool {
     actual.ty.memory64 == expected.memory64
         && actual.ty.shared == expected.shared
-        && actual.ty.page_size_log2 == expected.page_size_log2
+        // No page size means the default one, 64 KiB.
+        && actual.ty.page_size_log2.unwrap_or(16) == expected.page_size_log2.unwrap_or(16)
         && limits_match(
             actual.pages(),
             actual.ty.maximum,

@@ -7,11 +7,13 @@ pub(crate) mod host;
 pub(crate) mod instance;
 pub(crate) mod linker;
 pub(crate) mod memory;
+pub(crate) mod sched;
 pub(crate) mod store;
 pub(crate) mod table;
 pub(crate) mod thread;
 mod typed_imports;
 pub(crate) mod vals;
+pub(crate) mod waiters;
 
 use wasmparser::{FuncType, GlobalType, MemoryType, TableType};
 
@@ -230,6 +232,11 @@ impl Memory {
     /// Current size in pages.
     pub fn size(&self, store: &Store) -> u64 {
         store.memories[self.0 as usize].pages()
+    }
+
+    /// The memory's type (its limits are those it was created with).
+    pub fn ty(&self, store: &Store) -> MemoryType {
+        store.memories[self.0 as usize].ty
     }
 }
 

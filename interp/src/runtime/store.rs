@@ -14,6 +14,7 @@ use crate::runtime::heap::Heap;
 use crate::runtime::host::HostFunc;
 use crate::runtime::memory::MemoryInst;
 use crate::runtime::table::TableInst;
+use crate::runtime::waiters::Waiters;
 use crate::types::{TypeId, TypeInfo, ValTy};
 use crate::values::{Func, Val};
 
@@ -182,6 +183,13 @@ pub struct Store {
     /// Counts successful `memory.grow`s, so the interpreter knows when its
     /// cached memory base may have moved.
     pub(crate) memory_epoch: u64,
+    /// Threads waiting in `memory.atomic.wait`, and the virtual clock.
+    pub(crate) waiters: Waiters,
+    /// Fuel held back from `fuel` while a time slice is set: the real
+    /// remaining fuel is `fuel + fuel_reserve` (see `Store::set_time_slice`).
+    pub(crate) fuel_reserve: u64,
+    /// The preemption quantum, in units of fuel.
+    pub(crate) time_slice: Option<u64>,
 }
 
 impl Store {
@@ -208,6 +216,9 @@ impl Store {
             fuel: config.fuel.unwrap_or(u64::MAX),
             host_depth: 0,
             memory_epoch: 0,
+            waiters: Waiters::default(),
+            fuel_reserve: 0,
+            time_slice: None,
         }
     }
 
@@ -217,7 +228,10 @@ impl Store {
 
     /// Fuel left, when fuel is metered.
     pub fn fuel(&self) -> Option<u64> {
-        self.engine.config().fuel.map(|_| self.fuel)
+        self.engine
+            .config()
+            .fuel
+            .map(|_| self.fuel.saturating_add(self.fuel_reserve))
     }
 
     /// Sets the remaining fuel (for metered engines).
@@ -228,6 +242,8 @@ impl Store {
             ));
         }
         self.fuel = fuel;
+        self.fuel_reserve = 0;
+        self.set_time_slice(self.time_slice);
         Ok(())
     }
 
@@ -245,13 +261,29 @@ impl Store {
 
     /// Calls a function to completion. A host function that suspends inside
     /// this call is an error; use [`crate::Thread`] to run resumable code.
+    ///
+    /// The call runs alone: a `memory.atomic.wait` inside it can only end by
+    /// timing out (virtual time passes at once) or, without a timeout, in a
+    /// [`crate::TrapKind::Deadlock`] trap, since no other thread runs until
+    /// it returns.
     pub fn call(&mut self, func: Func, args: &[Val]) -> Result<Vec<Val>> {
-        let mut thread = crate::runtime::thread::Thread::new(self, func, args)?;
-        match thread.resume(self, &[])? {
-            crate::runtime::thread::Outcome::Finished(results) => Ok(results),
-            crate::runtime::thread::Outcome::Suspended(_) => Err(Error::Api(
-                "a host function suspended during a non-resumable call".into(),
-            )),
+        use crate::runtime::thread::{Outcome, Thread};
+        let mut thread = Thread::new(self, func, args)?;
+        loop {
+            match thread.resume(self, &[])? {
+                Outcome::Finished(results) => return Ok(results),
+                Outcome::Suspended(_) => {
+                    return Err(Error::Api(
+                        "a host function suspended during a non-resumable call".into(),
+                    ));
+                }
+                Outcome::Yielded => {}
+                Outcome::Waiting => {
+                    if !self.advance_time() {
+                        return Err(thread.deadlock(self));
+                    }
+                }
+            }
         }
     }
 }

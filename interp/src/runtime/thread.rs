@@ -15,6 +15,7 @@ use crate::exec::{self, Exit, ThreadState};
 use crate::runtime::Tag;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, ParkedThread, Store, ThreadSlot};
+use crate::runtime::waiters::WaitState;
 use crate::types::{ValTy, val_slots};
 use crate::values::{ExnRef, Func, Val, heap_index};
 
@@ -24,6 +25,13 @@ pub enum Outcome {
     Finished(Vec<Val>),
     /// A host function suspended the thread with this payload.
     Suspended(Box<dyn Any + Send>),
+    /// The thread is blocked in `memory.atomic.wait`. Resuming it continues
+    /// once another thread notified it or its timeout passed (see
+    /// [`Store::advance_time`]); until then a resume returns `Waiting` again.
+    Waiting,
+    /// The store's time slice ran out ([`Store::set_time_slice`]); resume
+    /// to continue.
+    Yielded,
 }
 
 impl std::fmt::Debug for Outcome {
@@ -31,6 +39,8 @@ impl std::fmt::Debug for Outcome {
         match self {
             Outcome::Finished(v) => f.debug_tuple("Finished").field(v).finish(),
             Outcome::Suspended(_) => f.write_str("Suspended(..)"),
+            Outcome::Waiting => f.write_str("Waiting"),
+            Outcome::Yielded => f.write_str("Yielded"),
         }
     }
 }
@@ -41,12 +51,18 @@ enum State {
     HostEntry(Func, Vec<Val>),
     /// Waiting for the results of a suspended host entry function.
     HostEntrySuspended,
-    /// Wasm code; the state is in the store's thread table at `slot`.
+    /// Wasm code; the state is in the store's thread table at `slot`
+    /// (while suspended, blocked in a wait, preempted, or not started).
     Wasm,
     Done,
 }
 
 /// A wasm thread: a function call that can be suspended and resumed.
+///
+/// A thread blocked in `memory.atomic.wait` stays registered as a waiter of
+/// its store until it is resumed after a notify or timeout, or ended with
+/// [`Thread::deadlock`]; dropping it while it waits would leave a waiter
+/// that a later notify still counts.
 #[derive(Debug)]
 pub struct Thread {
     state: State,
@@ -131,6 +147,54 @@ impl Thread {
         matches!(self.state, State::Done)
     }
 
+    /// Whether the thread is blocked in `memory.atomic.wait`, neither
+    /// notified nor timed out yet.
+    pub fn is_waiting(&self, store: &Store) -> bool {
+        self.parked(store)
+            .and_then(|ts| ts.waiting)
+            .is_some_and(|(id, _)| store.waiters.state(id) == WaitState::Waiting)
+    }
+
+    /// The thread's state while it is parked in the store.
+    fn parked<'s>(&self, store: &'s Store) -> Option<&'s ThreadState> {
+        if store.id != self.store_id || !matches!(self.state, State::Wasm) {
+            return None;
+        }
+        match store.threads.get(self.slot as usize) {
+            Some(ThreadSlot::Parked(p)) => Some(&p.state),
+            _ => None,
+        }
+    }
+
+    /// Ends a thread blocked in `memory.atomic.wait` that nothing can wake
+    /// any more, and returns the [`TrapKind::Deadlock`] trap, with the
+    /// backtrace of where it waits, that it ends with. A scheduler calls
+    /// this instead of waiting forever.
+    pub fn deadlock(&mut self, store: &mut Store) -> Error {
+        let Some(ts) = self.parked(store) else {
+            return Error::Api("the thread is not waiting".into());
+        };
+        if ts.waiting.is_none() {
+            return Error::Api("the thread is not waiting".into());
+        }
+        let mut ts =
+            match std::mem::replace(&mut store.threads[self.slot as usize], ThreadSlot::Running) {
+                ThreadSlot::Parked(p) => p.state,
+                _ => unreachable!("checked above"),
+            };
+        if let Some((id, _)) = ts.waiting.take() {
+            store.waiters.remove(id);
+        }
+        // The top frame's pc is past the wait; name the wait itself.
+        if let Some(top) = ts.frames.last_mut() {
+            top.pc = top.pc.saturating_sub(1);
+        }
+        let mut trap = Trap::new(TrapKind::Deadlock);
+        trap.backtrace = exec::backtrace(store, &ts);
+        self.release(store);
+        Error::Trap(trap)
+    }
+
     /// Runs until the function returns or a host function suspends.
     /// `host_results` are the results of the host call the thread was
     /// suspended in (empty on the first resume).
@@ -144,17 +208,26 @@ impl Thread {
         store.host_depth += 1;
         let result = self.resume_inner(store, host_results);
         store.host_depth -= 1;
-        if !matches!(result, Ok(Outcome::Suspended(_))) {
+        if !matches!(
+            result,
+            Ok(Outcome::Suspended(_) | Outcome::Waiting | Outcome::Yielded)
+        ) {
             self.release(store);
         }
         result
     }
 
-    /// Frees the thread's slot once it cannot run again.
+    /// Frees the thread's slot once it cannot run again. A thread that
+    /// ends while blocked in a wait (misused) waits no more.
     fn release(&mut self, store: &mut Store) {
         if matches!(self.state, State::Wasm)
             && let Some(slot) = store.threads.get_mut(self.slot as usize)
         {
+            if let ThreadSlot::Parked(p) = slot
+                && let Some((id, _)) = p.state.waiting
+            {
+                store.waiters.remove(id);
+            }
             *slot = ThreadSlot::Free;
             store.free_threads.push(self.slot);
         }
@@ -204,6 +277,21 @@ impl Thread {
                     park(store, Some(self.slot), ts, &self.owner);
                     return Err(e);
                 }
+                if let Some((id, at)) = ts.waiting {
+                    // The wait returns 0 ("ok") when notified, 2 ("timed-out").
+                    let result = match store.waiters.state(id) {
+                        WaitState::Waiting => {
+                            park(store, Some(self.slot), ts, &self.owner);
+                            return Ok(Outcome::Waiting);
+                        }
+                        WaitState::Notified => 0,
+                        WaitState::TimedOut => 2,
+                    };
+                    store.waiters.remove(id);
+                    ts.waiting = None;
+                    ts.stack[at] = result;
+                }
+                ts.preempted = false;
                 let exit = exec::run(store, &mut ts);
                 match exit {
                     Ok(Exit::Returned) => {
@@ -216,6 +304,19 @@ impl Thread {
                         Ok(Outcome::Suspended(payload))
                     }
                     Ok(Exit::Thrown(exn, backtrace)) => Err(uncaught(store, exn, backtrace)),
+                    // Blocked or preempted threads wait in the store, like
+                    // suspended ones, so the collector sees their frames.
+                    Ok(Exit::Waiting) => {
+                        park(store, Some(self.slot), ts, &self.owner);
+                        Ok(Outcome::Waiting)
+                    }
+                    Ok(Exit::Yielded) => {
+                        // The top frame stopped *before* the `ConsumeFuel`
+                        // at its pc, which runs again on resume.
+                        ts.preempted = true;
+                        park(store, Some(self.slot), ts, &self.owner);
+                        Ok(Outcome::Yielded)
+                    }
                     Err(trap) => Err(Error::Trap(trap)),
                 }
             }
@@ -241,7 +342,12 @@ impl Thread {
                 Ok(())
             }
             None if !host_results.is_empty() => Err(Error::Api(
-                "the thread is not waiting for host results".into(),
+                if ts.waiting.is_some() {
+                    "a thread blocked in memory.atomic.wait takes no host results"
+                } else {
+                    "the thread is not waiting for host results"
+                }
+                .into(),
             )),
             None => Ok(()),
         }
