@@ -37,12 +37,20 @@ pub struct Config {
     /// produce (each `Val` counts its own size plus its string bytes), so a
     /// guest cannot make the host allocate without bound.
     pub max_value_bytes: u64,
+    /// Maximum bytes of the store's garbage-collected heap (structs, arrays,
+    /// exceptions), counted after collection: an allocation that does not
+    /// fit even after a full collection traps with
+    /// [`crate::TrapKind::HeapExhausted`].
+    pub max_heap_bytes: u64,
+    /// Collect before every allocation. Slow; it makes any reference the
+    /// collector failed to see show up at once (a test of the collector).
+    pub gc_stress: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            features: WasmFeatures::WASM2,
+            features: Config::SUPPORTED,
             max_call_depth: 20_000,
             max_stack_slots: 16 * 1024 * 1024,
             max_memory_bytes: 4 << 30,
@@ -52,11 +60,22 @@ impl Default for Config {
             max_host_reentry: 64,
             max_component_nesting: 100,
             max_value_bytes: 1 << 30,
+            max_heap_bytes: 1 << 30,
+            gc_stress: false,
         }
     }
 }
 
 impl Config {
+    /// Everything cmref executes, the default: Wasm 3.0 (GC, typed
+    /// function references, tail calls, exceptions, 64-bit and multiple
+    /// memories, threads, relaxed SIMD, extended constants) and the
+    /// proposals legacy exceptions, custom page sizes and wide arithmetic.
+    pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM3
+        .union(WasmFeatures::LEGACY_EXCEPTIONS)
+        .union(WasmFeatures::CUSTOM_PAGE_SIZES)
+        .union(WasmFeatures::WIDE_ARITHMETIC);
+
     pub fn features(mut self, features: WasmFeatures) -> Self {
         self.features = features;
         self
@@ -79,6 +98,21 @@ impl Config {
 
     pub fn max_table_elements(mut self, elements: u64) -> Self {
         self.max_table_elements = elements;
+        self
+    }
+
+    pub fn max_heap_bytes(mut self, bytes: u64) -> Self {
+        self.max_heap_bytes = bytes;
+        self
+    }
+
+    pub fn gc_stress(mut self, on: bool) -> Self {
+        self.gc_stress = on;
+        self
+    }
+
+    pub fn max_stack_slots(mut self, slots: u32) -> Self {
+        self.max_stack_slots = slots;
         self
     }
 
@@ -120,12 +154,11 @@ impl Engine {
         &self.inner.config
     }
 
-    /// The engine-wide id of a function type.
-    pub(crate) fn intern(&self, ty: &wasmparser::FuncType) -> crate::types::TypeId {
+    /// The engine's registry of canonical types.
+    pub(crate) fn types(&self) -> std::sync::MutexGuard<'_, TypeRegistry> {
         // A poisoned lock only means another thread panicked mid-insert; the
         // registry is append-only and stays consistent.
-        let mut types = self.inner.types.lock().unwrap_or_else(|p| p.into_inner());
-        types.intern(ty)
+        self.inner.types.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn same(&self, other: &Engine) -> bool {

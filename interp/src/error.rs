@@ -20,16 +20,35 @@ pub enum TrapKind {
     UndefinedElement,
     UninitializedElement,
     IndirectCallTypeMismatch,
+    /// `ref.as_non_null`, `throw_ref` of null.
     NullReference,
+    /// `call_ref`/`return_call_ref` of null.
+    NullFunctionReference,
+    NullStructReference,
+    NullArrayReference,
+    NullI31Reference,
+    /// `ref.cast` of a value that is not of the target type.
+    CastFailure,
+    OutOfBoundsArrayAccess,
     /// The wasm call stack grew past the configured depth or slot budget.
     CallStackExhausted,
     /// The configured instruction budget ran out.
     OutOfFuel,
+    /// The garbage-collected heap would exceed `Config::max_heap_bytes`
+    /// even after a collection.
+    HeapExhausted,
     /// A host function trapped.
     Host,
     /// A rule of the Component Model's Canonical ABI failed (the spec's
     /// `trap()`); the message names the rule.
     CanonicalAbi,
+    /// An atomic access whose effective address is not a multiple of its size.
+    UnalignedAtomic,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory,
+    /// A `memory.atomic.wait` without timeout that no thread can ever notify:
+    /// the spec's thread would stay suspended forever; cmref ends it instead.
+    Deadlock,
 }
 
 impl TrapKind {
@@ -48,16 +67,29 @@ impl TrapKind {
             TrapKind::UninitializedElement => "uninitialized element",
             TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
             TrapKind::NullReference => "null reference",
+            TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::CastFailure => "cast failure",
+            TrapKind::OutOfBoundsArrayAccess => "out of bounds array access",
             TrapKind::CallStackExhausted => "call stack exhausted",
             TrapKind::OutOfFuel => "all fuel consumed",
+            TrapKind::HeapExhausted => "gc heap exhausted",
             TrapKind::Host => "host trap",
             TrapKind::CanonicalAbi => "canonical ABI trap",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
+            TrapKind::Deadlock => "deadlock: no thread can notify this wait",
         }
     }
 
     /// Whether this is a resource limit rather than a trap the spec defines.
     pub fn is_exhaustion(self) -> bool {
-        matches!(self, TrapKind::CallStackExhausted | TrapKind::OutOfFuel)
+        matches!(
+            self,
+            TrapKind::CallStackExhausted | TrapKind::OutOfFuel | TrapKind::HeapExhausted
+        )
     }
 }
 
@@ -159,6 +191,25 @@ impl From<TrapKind> for Trap {
     }
 }
 
+/// A wasm exception that left a call uncaught: its tag, its payload (the
+/// tag's parameters), and the exception itself, which a host function may
+/// throw on with [`crate::HostResult::Throw`]. Heap references among the
+/// payload are rooted like every reference the store hands out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UncaughtException {
+    pub tag: crate::runtime::Tag,
+    pub payload: Vec<crate::Val>,
+    pub exn: crate::values::ExnRef,
+    /// The wasm frames the exception unwound, innermost first.
+    pub backtrace: Vec<FrameInfo>,
+}
+
+impl fmt::Display for UncaughtException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tag {:?} with payload {:?}", self.tag, self.payload)
+    }
+}
+
 /// Every way an operation on cmref can fail.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -174,6 +225,10 @@ pub enum Error {
     /// Execution trapped (during instantiation or a call).
     #[error("trap: {0}")]
     Trap(Trap),
+    /// A wasm exception was thrown and nothing caught it before it left
+    /// the call (or the instantiation's start function).
+    #[error("uncaught exception: {0}")]
+    Exception(UncaughtException),
     /// A resource the configuration bounds (memory, tables, instances) would
     /// be exceeded outside of execution, e.g. an initial memory over the limit.
     #[error("resource limit exceeded: {0}")]

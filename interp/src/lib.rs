@@ -22,6 +22,7 @@ pub mod component;
 mod config;
 mod error;
 pub(crate) mod exec;
+pub mod harness;
 mod module;
 mod nondet;
 mod runtime;
@@ -29,16 +30,20 @@ mod types;
 mod values;
 
 pub use config::{Config, Engine};
-pub use error::{Error, FrameInfo, Result, Trap, TrapKind};
+pub use error::{Error, FrameInfo, Result, Trap, TrapKind, UncaughtException};
 pub use module::{ExternType, ImportType, Module};
-pub use nondet::{Nondet, NondetMode};
+pub use nondet::{DEFAULT_TIME_SLICE, Nondet, NondetMode};
+pub use runtime::gc::RootsMark;
+pub use runtime::heap::HeapStats;
 pub use runtime::host::{Caller, HostResult};
 pub use runtime::linker::Linker;
+pub use runtime::sched::Scheduler;
 pub use runtime::store::Store;
 pub use runtime::thread::{Outcome, Thread};
-pub use runtime::{Extern, Global, Instance, Memory, Table};
+pub use runtime::{Extern, Global, Instance, Memory, Table, Tag};
 pub use types::TypeId;
-pub use values::{ExternRef, Func, Val};
+pub use values::{AnyRef, AnyRefKind, ExnRef, ExternRef, Func, Val};
 pub use wasmparser::{
-    FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType, WasmFeatures,
+    AbstractHeapType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType,
+    WasmFeatures,
 };

@@ -2,14 +2,17 @@
 //!
 //! Every choice the specifications leave open goes through [`Nondet`]: the
 //! bit pattern of a NaN an instruction produces, whether `memory.grow` fails
-//! although the limits allow it, and (as the runtime grows) relaxed-SIMD
-//! choices and scheduling decisions. The default mode is deterministic; a
+//! although the limits allow it, relaxed-SIMD choices, and which thread
+//! runs next for how long. The default mode is deterministic; a
 //! seed makes each choice pseudo-random but reproducible.
 
 /// The canonical quiet NaN of f32 (positive sign).
 pub const F32_CANONICAL_NAN: u32 = 0x7fc0_0000;
 /// The canonical quiet NaN of f64 (positive sign).
 pub const F64_CANONICAL_NAN: u64 = 0x7ff8_0000_0000_0000;
+
+/// The deterministic preemption quantum, in units of fuel.
+pub const DEFAULT_TIME_SLICE: u64 = 10_000;
 
 /// How choices are made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -132,6 +135,49 @@ impl Nondet {
         }
     }
 
+    /// Which of the `runnable` threads (indices in increasing order) runs
+    /// next; `None` if there is none. `last` is the thread that ran before,
+    /// and `may_stay` says whether it may simply go on (it finished a step
+    /// of its own rather than being preempted). Deterministic mode keeps
+    /// the last thread while it may stay and otherwise goes round-robin to
+    /// the next runnable one after it; seeded mode picks uniformly.
+    pub fn pick_thread(
+        &mut self,
+        runnable: &[usize],
+        last: Option<usize>,
+        may_stay: bool,
+    ) -> Option<usize> {
+        if runnable.is_empty() {
+            return None;
+        }
+        match self.mode {
+            NondetMode::Deterministic => {
+                let Some(last) = last else {
+                    return Some(runnable[0]);
+                };
+                if may_stay && runnable.contains(&last) {
+                    return Some(last);
+                }
+                Some(
+                    runnable
+                        .iter()
+                        .copied()
+                        .find(|&t| t > last)
+                        .unwrap_or(runnable[0]),
+                )
+            }
+            NondetMode::Seeded(_) => Some(runnable[self.choose(runnable.len())]),
+        }
+    }
+
+    /// The length of the next time slice, in units of fuel: fixed in
+    /// deterministic mode; in seeded mode anything from a single block to
+    /// the deterministic length, so that fine interleavings get explored.
+    pub fn time_slice(&mut self) -> u64 {
+        const SLICES: [u64; 6] = [DEFAULT_TIME_SLICE, 1, 7, 50, 400, 3000];
+        SLICES[self.choose(SLICES.len())]
+    }
+
     /// Whether a `memory.grow` (or `table.grow`) that the limits allow fails
     /// anyway, as the spec permits. Seeded mode fails one grow in 16.
     pub fn grow_fails(&mut self) -> bool {
@@ -153,6 +199,28 @@ mod tests {
         assert_eq!(n.nan_f64(true), F64_CANONICAL_NAN);
         assert!(!n.grow_fails());
         assert_eq!(n.choose(5), 0);
+        assert_eq!(n.time_slice(), DEFAULT_TIME_SLICE);
+    }
+
+    #[test]
+    fn deterministic_scheduling_stays_or_goes_round_robin() {
+        let mut n = Nondet::default();
+        assert_eq!(n.pick_thread(&[], Some(0), true), None);
+        assert_eq!(n.pick_thread(&[1, 3], None, false), Some(1));
+        assert_eq!(n.pick_thread(&[1, 3], Some(1), true), Some(1));
+        assert_eq!(n.pick_thread(&[1, 3], Some(1), false), Some(3));
+        assert_eq!(n.pick_thread(&[1, 3], Some(3), false), Some(1));
+        assert_eq!(n.pick_thread(&[0, 3], Some(2), true), Some(3));
+    }
+
+    #[test]
+    fn seeded_scheduling_explores_every_runnable_thread() {
+        let mut n = Nondet::new(NondetMode::Seeded(5));
+        let mut seen = [false; 3];
+        for _ in 0..64 {
+            seen[n.pick_thread(&[0, 1, 2], Some(0), true).unwrap()] = true;
+        }
+        assert_eq!(seen, [true; 3]);
     }
 
     #[test]

@@ -1,8 +1,38 @@
 //! Core wasm values in scripts: arguments to `invoke` and the result
 //! patterns of `assert_return` (NaN patterns, v128 lanes, references).
 
-use cmref_interp::{ExternRef, Val};
+use cmref_interp::{AnyRef, AnyRefKind, ExternRef, Val};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
+
+/// The interpreter's name of a text-format abstract heap type.
+fn abstract_heap(ty: AbstractHeapType) -> Option<cmref_interp::AbstractHeapType> {
+    use cmref_interp::AbstractHeapType as A;
+    let ty = match ty {
+        AbstractHeapType::Func => A::Func,
+        AbstractHeapType::Extern => A::Extern,
+        AbstractHeapType::Exn => A::Exn,
+        AbstractHeapType::NoExn => A::NoExn,
+        AbstractHeapType::Any => A::Any,
+        AbstractHeapType::Eq => A::Eq,
+        AbstractHeapType::Struct => A::Struct,
+        AbstractHeapType::Array => A::Array,
+        AbstractHeapType::I31 => A::I31,
+        AbstractHeapType::NoFunc => A::NoFunc,
+        AbstractHeapType::NoExtern => A::NoExtern,
+        AbstractHeapType::None => A::None,
+        _ => return None,
+    };
+    Some(ty)
+}
+
+/// The null of the hierarchy a text-format heap type belongs to.
+fn null_of(ht: &HeapType<'_>) -> Option<Val> {
+    match ht {
+        HeapType::Abstract { ty, .. } => Some(Val::null_of(abstract_heap(*ty)?)),
+        _ => None,
+    }
+}
+
 use wast::token::{F32, F64};
 
 /// Converts a script argument to a value.
@@ -13,16 +43,11 @@ pub fn arg(a: &WastArgCore<'_>) -> Result<Val, String> {
         WastArgCore::F32(f) => Val::F32(f.bits),
         WastArgCore::F64(f) => Val::F64(f.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Func,
-            ..
-        }) => Val::FuncRef(None),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Extern,
-            ..
-        }) => Val::ExternRef(None),
-        WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef(*n))),
-        other => return Err(format!("unsupported argument {other:?}")),
+        WastArgCore::RefNull(ht) => {
+            null_of(ht).ok_or_else(|| format!("unsupported argument (ref.null {ht:?})"))?
+        }
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::host(*n))),
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(AnyRef::host(*n))),
     })
 }
 
@@ -37,7 +62,23 @@ pub fn show(v: &Val) -> String {
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(f)) => format!("ref.func {f:?}"),
         Val::ExternRef(None) => "ref.null extern".into(),
-        Val::ExternRef(Some(e)) => format!("ref.extern {}", e.0),
+        Val::ExternRef(Some(e)) => match e.host_id() {
+            Some(n) => format!("ref.extern {n}"),
+            None => format!("ref.extern ({})", show_any(&e.to_any())),
+        },
+        Val::AnyRef(None) => "ref.null any".into(),
+        Val::AnyRef(Some(a)) => show_any(a),
+        Val::ExnRef(None) => "ref.null exn".into(),
+        Val::ExnRef(Some(_)) => "ref.exn".into(),
+    }
+}
+
+fn show_any(a: &AnyRef) -> String {
+    match a.kind() {
+        AnyRefKind::I31 => format!("ref.i31 {}", a.i31_get_s().unwrap_or_default()),
+        AnyRefKind::Host => format!("ref.host {}", a.host_id().unwrap_or_default()),
+        AnyRefKind::Struct => "ref.struct".into(),
+        AnyRefKind::Array => "ref.array".into(),
     }
 }
 
@@ -97,24 +138,28 @@ pub fn matches(expected: &WastRetCore<'_>, v: &Val) -> Result<bool, String> {
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
-        (WastRetCore::RefNull(None), Val::FuncRef(None) | Val::ExternRef(None)) => true,
-        (WastRetCore::RefNull(Some(ht)), Val::FuncRef(None)) => matches!(
-            ht,
-            HeapType::Abstract {
-                ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
-                ..
-            }
-        ),
-        (WastRetCore::RefNull(Some(ht)), Val::ExternRef(None)) => matches!(
-            ht,
-            HeapType::Abstract {
-                ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
-                ..
-            }
-        ),
+        (
+            WastRetCore::RefNull(None),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None),
+        ) => true,
+        (WastRetCore::RefNull(Some(ht)), v) => match null_of(ht) {
+            // Same hierarchy, both null.
+            Some(null) => null == *v,
+            // A type index: its hierarchy is the module's business.
+            None => matches!(
+                v,
+                Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None)
+            ),
+        },
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
-        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => e.0 == *n,
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => e.host_id() == Some(*n),
+        (WastRetCore::RefHost(n), Val::AnyRef(Some(a))) => a.host_id() == Some(*n),
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
+        (WastRetCore::RefEq, Val::AnyRef(Some(a))) => a.kind() != AnyRefKind::Host,
+        (WastRetCore::RefStruct, Val::AnyRef(Some(a))) => a.kind() == AnyRefKind::Struct,
+        (WastRetCore::RefArray, Val::AnyRef(Some(a))) => a.kind() == AnyRefKind::Array,
+        (WastRetCore::RefI31, Val::AnyRef(Some(a))) => a.kind() == AnyRefKind::I31,
         (WastRetCore::Either(options), v) => {
             for o in options {
                 if matches(o, v)? {
@@ -123,16 +168,9 @@ pub fn matches(expected: &WastRetCore<'_>, v: &Val) -> Result<bool, String> {
             }
             false
         }
-        (
-            WastRetCore::RefHost(_)
-            | WastRetCore::RefAny
-            | WastRetCore::RefEq
-            | WastRetCore::RefArray
-            | WastRetCore::RefStruct
-            | WastRetCore::RefI31
-            | WastRetCore::RefI31Shared,
-            _,
-        ) => return Err(format!("unsupported result pattern {expected:?}")),
+        (WastRetCore::RefI31Shared, _) => {
+            return Err(format!("unsupported result pattern {expected:?}"));
+        }
         _ => false,
     })
 }

@@ -9,8 +9,9 @@ pub mod runner;
 pub mod script;
 pub mod spectest;
 pub mod suites;
+mod threads;
 
 pub use manifest::Manifest;
 pub use report::{DirectiveResult, FileReport, render_json, render_text};
-pub use runner::{default_jobs, run_all};
+pub use runner::{default_jobs, run_all, run_all_with};
 pub use script::{ScriptOptions, run_script};

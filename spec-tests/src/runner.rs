@@ -14,6 +14,16 @@ pub const WORKER_STACK_BYTES: usize = 256 << 20;
 
 /// Runs scripts on `jobs` threads; reports come back in input order.
 pub fn run_all(scripts: &[Script], nondet: NondetMode, jobs: usize) -> Vec<FileReport> {
+    run_all_with(scripts, nondet, false, jobs)
+}
+
+/// [`run_all`], optionally collecting garbage before every allocation.
+pub fn run_all_with(
+    scripts: &[Script],
+    nondet: NondetMode,
+    gc_stress: bool,
+    jobs: usize,
+) -> Vec<FileReport> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; scripts.len()]);
     std::thread::scope(|scope| {
@@ -28,6 +38,7 @@ pub fn run_all(scripts: &[Script], nondet: NondetMode, jobs: usize) -> Vec<FileR
                     let options = ScriptOptions {
                         features: script.features,
                         nondet,
+                        gc_stress,
                     };
                     let report = run_script(&script.name, &script.source, &options);
                     results.lock().expect("results lock")[i] = Some(report);

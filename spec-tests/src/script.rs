@@ -8,7 +8,7 @@ use cmref_interp::{
     Config, Engine, Error, Extern, Instance, Linker, Module, NondetMode, Store, TrapKind, Val,
     WasmFeatures,
 };
-use wast::core::WastRetCore;
+use wast::core::{HeapType, WastArgCore, WastRetCore};
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
@@ -16,12 +16,15 @@ use crate::component::{self as cm, ComponentState};
 use crate::core_values;
 use crate::report::{DirectiveResult, FileReport};
 use crate::spectest;
+use crate::threads;
 
 /// How scripts are run.
 #[derive(Clone, Debug)]
 pub struct ScriptOptions {
     pub features: WasmFeatures,
     pub nondet: NondetMode,
+    /// Collect garbage before every allocation (`Config::gc_stress`).
+    pub gc_stress: bool,
 }
 
 impl Default for ScriptOptions {
@@ -29,6 +32,7 @@ impl Default for ScriptOptions {
         ScriptOptions {
             features: WasmFeatures::WASM2,
             nondet: NondetMode::Deterministic,
+            gc_stress: false,
         }
     }
 }
@@ -56,7 +60,13 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
             return report;
         }
     };
-    let mut runner = match Runner::new(options) {
+    // Scripts with `thread` directives interleave wasm threads, which
+    // needs fuel metering for preemption (see `threads`).
+    let threaded = wast
+        .directives
+        .iter()
+        .any(|d| matches!(d, WastDirective::Thread(_)));
+    let mut runner = match Runner::new(options, threaded) {
         Ok(r) => r,
         Err(e) => {
             report.results.push(DirectiveResult {
@@ -68,28 +78,48 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
             return report;
         }
     };
+    if threaded {
+        threads::run(&mut runner, wast.directives, source, &mut report);
+        return report;
+    }
     for directive in wast.directives {
-        let (line, col) = directive.span().linecol_in(source);
+        let at = position(&directive, source);
         let kind = directive_kind(&directive);
-        // A panic is a bug in cmref; report it as this directive's failure
-        // and keep going rather than losing the whole file.
-        let outcome = catch_unwind(AssertUnwindSafe(|| runner.directive(directive)))
-            .unwrap_or_else(|payload| {
-                let msg = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                Err(format!("cmref panicked: {msg}"))
-            });
-        report.results.push(DirectiveResult {
-            line: line as u32 + 1,
-            col: col as u32 + 1,
-            kind,
-            failure: outcome.err(),
-        });
+        // References a directive's results hold are only compared within it.
+        let roots = runner.store.roots_mark();
+        let outcome = guarded(|| runner.directive(directive));
+        runner.store.release_roots(roots);
+        report.results.push(result_at(at, kind, outcome));
     }
     report
+}
+
+/// The 1-based line and column of a directive.
+pub(crate) fn position(d: &WastDirective<'_>, source: &str) -> (u32, u32) {
+    let (line, col) = d.span().linecol_in(source);
+    (line as u32 + 1, col as u32 + 1)
+}
+
+pub(crate) fn result_at(at: (u32, u32), kind: &'static str, outcome: Outcome) -> DirectiveResult {
+    DirectiveResult {
+        line: at.0,
+        col: at.1,
+        kind,
+        failure: outcome.err(),
+    }
+}
+
+/// Runs `f`, turning a panic (a bug in cmref) into a failure, so one
+/// directive's failure does not lose the whole file.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("cmref panicked: {msg}"))
+    })
 }
 
 fn parse_failure(mut e: wast::Error, source: &str) -> DirectiveResult {
@@ -103,7 +133,7 @@ fn parse_failure(mut e: wast::Error, source: &str) -> DirectiveResult {
     }
 }
 
-fn directive_kind(d: &WastDirective<'_>) -> &'static str {
+pub(crate) fn directive_kind(d: &WastDirective<'_>) -> &'static str {
     match d {
         WastDirective::Module(_) => "module",
         WastDirective::ModuleDefinition(_) => "module definition",
@@ -125,7 +155,7 @@ fn directive_kind(d: &WastDirective<'_>) -> &'static str {
     }
 }
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
 /// A core module or a component, compiled.
 enum Compiled {
@@ -135,13 +165,13 @@ enum Compiled {
 
 /// An instance a directive can address: core or component.
 #[derive(Clone)]
-enum Target {
+pub(crate) enum Target {
     Core(Instance),
     Component(cmref_interp::component::Instance),
 }
 
 /// What an invocation returned.
-enum Results {
+pub(crate) enum Results {
     Core(Vec<Val>),
     Component(Vec<cmref_interp::component::Val>),
 }
@@ -155,9 +185,9 @@ impl Results {
     }
 }
 
-struct Runner {
+pub(crate) struct Runner {
     engine: Engine,
-    store: Store,
+    pub(crate) store: Store,
     linker: Linker,
     definitions: HashMap<String, Module>,
     instances: HashMap<String, Instance>,
@@ -165,8 +195,19 @@ struct Runner {
     components: ComponentState,
 }
 
+/// What a directive that calls a function expects of the call.
+pub(crate) enum Expect<'a> {
+    /// `invoke`: only that it does not fail.
+    Success,
+    Return(Vec<WastRet<'a>>),
+    Trap(&'a str),
+    Exhaustion(&'a str),
+    /// `assert_exception`: an exception leaves the call.
+    Exception,
+}
+
 /// The text of an error for failure messages.
-fn describe(e: &Error) -> String {
+pub(crate) fn describe(e: &Error) -> String {
     match e {
         Error::Trap(t) if !t.backtrace.is_empty() => {
             format!("{e}\n{}", t.backtrace_string().trim_end())
@@ -176,10 +217,14 @@ fn describe(e: &Error) -> String {
 }
 
 impl Runner {
-    fn new(options: &ScriptOptions) -> cmref_interp::Result<Runner> {
+    /// A runner with the `spectest` module; `preemptive` meters fuel so
+    /// that interleaved threads can be preempted.
+    fn new(options: &ScriptOptions, preemptive: bool) -> cmref_interp::Result<Runner> {
         let config = Config::default()
             .features(options.features)
-            .nondet(options.nondet);
+            .nondet(options.nondet)
+            .gc_stress(options.gc_stress)
+            .fuel(preemptive.then_some(u64::MAX));
         let engine = Engine::new(config);
         let mut store = Store::new(&engine);
         let mut linker = Linker::new();
@@ -195,7 +240,7 @@ impl Runner {
         })
     }
 
-    fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
+    pub(crate) fn directive(&mut self, d: WastDirective<'_>) -> Outcome {
         match d {
             WastDirective::Module(mut module) => {
                 let name = quote_id(&module);
@@ -251,37 +296,26 @@ impl Runner {
                 Ok(())
             }
             WastDirective::Invoke(invoke) => {
-                self.invoke(&invoke).map(|_| ()).map_err(|e| describe(&e))
+                let actual = self.invoke(&invoke);
+                self.judge(&Expect::Success, false, actual)
             }
             WastDirective::AssertReturn { exec, results, .. } => {
-                let actual = self
-                    .execute(exec)
-                    .map_err(|e| format!("expected results, got {}", describe(&e)))?;
-                match actual {
-                    Results::Core(actual) => self.check_results(&results, &actual),
-                    Results::Component(actual) => check_component_results(&results, &actual),
-                }
+                let actual = self.execute(exec);
+                self.judge(&Expect::Return(results), false, actual)
             }
             WastDirective::AssertTrap { exec, message, .. } => {
                 let component = self.is_component_exec(&exec);
-                match self.execute(exec) {
-                    Ok(vals) => Err(format!("expected trap `{message}`, got {}", vals.show())),
-                    Err(Error::Trap(t)) if !component && t.message.contains(message) => Ok(()),
-                    Err(Error::Trap(t)) if component && cm::trap_matches(message, &t) => Ok(()),
-                    Err(e) => Err(format!("expected trap `{message}`, got {}", describe(&e))),
-                }
+                let actual = self.execute(exec);
+                self.judge(&Expect::Trap(message), component, actual)
             }
-            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
-                Ok(vals) => Err(format!(
-                    "expected exhaustion `{message}`, got {}",
-                    vals.show()
-                )),
-                Err(Error::Trap(t)) if t.kind == TrapKind::CallStackExhausted => Ok(()),
-                Err(e) => Err(format!(
-                    "expected exhaustion `{message}`, got {}",
-                    describe(&e)
-                )),
-            },
+            WastDirective::AssertExhaustion { call, message, .. } => {
+                let actual = self.invoke(&call);
+                self.judge(&Expect::Exhaustion(message), false, actual)
+            }
+            WastDirective::AssertException { exec, .. } => {
+                let actual = self.execute(exec);
+                self.judge(&Expect::Exception, false, actual)
+            }
             WastDirective::AssertInvalid {
                 mut module,
                 message,
@@ -327,11 +361,102 @@ impl Runner {
                     )),
                 }
             }
+            WastDirective::AssertMalformedCustom {
+                mut module,
+                message,
+                ..
+            }
+            | WastDirective::AssertInvalidCustom {
+                mut module,
+                message,
+                ..
+            } => self.custom_error(&mut module, message),
             other => Err(format!(
                 "directive `{}` is not supported yet",
                 directive_kind(&other)
             )),
         }
+    }
+
+    /// `assert_malformed_custom` and `assert_invalid_custom`: the module's
+    /// custom section (or the annotation it comes from) is erroneous. The
+    /// core spec makes engines ignore custom sections, and cmref interprets
+    /// none but the name section, leniently; so the assertion holds when
+    /// the text is rejected for its annotations, or when the module still
+    /// decodes and validates as a core module. A core decoding or
+    /// validation error means the module is broken beyond its custom
+    /// sections, and fails the assertion.
+    fn custom_error(&mut self, module: &mut QuoteWat<'_>, message: &str) -> Outcome {
+        match self.compile_quote(module) {
+            Ok(_) => Ok(()),
+            Err(Error::Malformed(m)) if m.starts_with(TEXT_ERROR) => Ok(()),
+            Err(e) => Err(format!(
+                "expected only a custom-section error (`{message}`), got {}",
+                describe(&e)
+            )),
+        }
+    }
+
+    /// Judges the outcome of a directive's call against what it expects.
+    /// `component` says whether the call ran a component (whose traps are
+    /// compared by rule; see `cm::trap_matches`).
+    pub(crate) fn judge(
+        &self,
+        expect: &Expect<'_>,
+        component: bool,
+        actual: cmref_interp::Result<Results>,
+    ) -> Outcome {
+        match (expect, actual) {
+            (Expect::Success, actual) => actual.map(|_| ()).map_err(|e| describe(&e)),
+            (Expect::Return(results), Ok(Results::Core(vals))) => {
+                self.check_results(results, &vals)
+            }
+            (Expect::Return(results), Ok(Results::Component(vals))) => {
+                check_component_results(results, &vals)
+            }
+            (Expect::Return(_), Err(e)) => Err(format!("expected results, got {}", describe(&e))),
+            (Expect::Trap(message), Ok(vals)) => {
+                Err(format!("expected trap `{message}`, got {}", vals.show()))
+            }
+            (Expect::Trap(message), Err(Error::Trap(t)))
+                if (!component && t.message.contains(message))
+                    || (component && cm::trap_matches(message, &t)) =>
+            {
+                Ok(())
+            }
+            (Expect::Trap(message), Err(e)) => {
+                Err(format!("expected trap `{message}`, got {}", describe(&e)))
+            }
+            (Expect::Exhaustion(message), Ok(vals)) => Err(format!(
+                "expected exhaustion `{message}`, got {}",
+                vals.show()
+            )),
+            (Expect::Exhaustion(_), Err(Error::Trap(t)))
+                if t.kind == TrapKind::CallStackExhausted =>
+            {
+                Ok(())
+            }
+            (Expect::Exhaustion(message), Err(e)) => Err(format!(
+                "expected exhaustion `{message}`, got {}",
+                describe(&e)
+            )),
+            (Expect::Exception, Ok(vals)) => {
+                Err(format!("expected an exception, got {}", vals.show()))
+            }
+            (Expect::Exception, Err(Error::Exception(_))) => Ok(()),
+            (Expect::Exception, Err(e)) => {
+                Err(format!("expected an exception, got {}", describe(&e)))
+            }
+        }
+    }
+
+    /// Exchanges the per-thread part of the runner (registrations, module
+    /// definitions and instances by name, the current instance) with `env`.
+    pub(crate) fn swap_env(&mut self, env: &mut threads::Env) {
+        std::mem::swap(&mut self.linker, &mut env.linker);
+        std::mem::swap(&mut self.definitions, &mut env.definitions);
+        std::mem::swap(&mut self.instances, &mut env.instances);
+        std::mem::swap(&mut self.current, &mut env.current);
     }
 
     fn bind(&mut self, name: Option<String>, target: Target) {
@@ -346,6 +471,11 @@ impl Runner {
             }
         }
         self.current = Some(target);
+    }
+
+    /// A module definition by name.
+    pub(crate) fn definition(&self, name: &str) -> Option<Module> {
+        self.definitions.get(name).cloned()
     }
 
     fn target(&self, name: Option<&str>) -> Result<Target, String> {
@@ -365,7 +495,7 @@ impl Runner {
         }
     }
 
-    fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+    pub(crate) fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
         match self.target(name)? {
             Target::Core(i) => Ok(i),
             Target::Component(_) => {
@@ -401,14 +531,14 @@ impl Runner {
     fn compile_quote(&mut self, module: &mut QuoteWat<'_>) -> cmref_interp::Result<Compiled> {
         let bytes = module
             .encode()
-            .map_err(|e| Error::Malformed(format!("text: {e}")))?;
+            .map_err(|e| Error::Malformed(format!("{TEXT_ERROR}{e}")))?;
         self.compile_bytes(&bytes)
     }
 
     fn compile_wat(&mut self, module: &mut Wat<'_>) -> cmref_interp::Result<Compiled> {
         let bytes = module
             .encode()
-            .map_err(|e| Error::Malformed(format!("text: {e}")))?;
+            .map_err(|e| Error::Malformed(format!("{TEXT_ERROR}{e}")))?;
         self.compile_bytes(&bytes)
     }
 
@@ -430,7 +560,10 @@ impl Runner {
             .target(invoke.module.map(|m| m.name()))
             .map_err(Error::Api)?
         {
-            Target::Core(instance) => self.invoke_core(instance, invoke).map(Results::Core),
+            Target::Core(_) => {
+                let (func, args) = self.callee(invoke)?;
+                self.store.call(func, &args).map(Results::Core)
+            }
             Target::Component(instance) => self
                 .components
                 .invoke(&mut self.store, &instance, invoke)
@@ -438,22 +571,31 @@ impl Runner {
         }
     }
 
-    fn invoke_core(
-        &mut self,
-        instance: Instance,
+    /// The core function an `invoke` calls, and its arguments.
+    pub(crate) fn callee(
+        &self,
         invoke: &WastInvoke<'_>,
-    ) -> cmref_interp::Result<Vec<Val>> {
+    ) -> cmref_interp::Result<(cmref_interp::Func, Vec<Val>)> {
+        let instance = self
+            .instance(invoke.module.map(|m| m.name()))
+            .map_err(Error::Api)?;
         let func = instance
             .get_func(&self.store, invoke.name)
             .ok_or_else(|| Error::Api(format!("no exported function `{}`", invoke.name)))?;
         let mut args = Vec::with_capacity(invoke.args.len());
-        for a in &invoke.args {
+        for (i, a) in invoke.args.iter().enumerate() {
             match a {
+                // `ref.null $t`: the parameter's type says which null.
+                WastArg::Core(WastArgCore::RefNull(HeapType::Concrete(_))) => args.push(
+                    self.store
+                        .param_default(func, i)
+                        .ok_or_else(|| Error::Api(format!("argument {i} cannot be null")))?,
+                ),
                 WastArg::Core(core) => args.push(core_values::arg(core).map_err(Error::Api)?),
                 _ => return Err(Error::Unsupported("component values".into())),
             }
         }
-        self.store.call(func, &args)
+        Ok((func, args))
     }
 
     fn execute(&mut self, exec: WastExecute<'_>) -> cmref_interp::Result<Results> {
@@ -469,7 +611,7 @@ impl Runner {
                     .instance(module.map(|m| m.name()))
                     .map_err(Error::Api)?;
                 match instance.get_export(&self.store, global) {
-                    Some(Extern::Global(g)) => Ok(Results::Core(vec![g.get(&self.store)])),
+                    Some(Extern::Global(g)) => Ok(Results::Core(vec![g.get(&mut self.store)])),
                     _ => Err(Error::Api(format!("no exported global `{global}`"))),
                 }
             }
@@ -531,6 +673,9 @@ fn check_component_results(
         cm::show_all(actual)
     ))
 }
+
+/// How errors of the text format (rather than of the binary) start.
+const TEXT_ERROR: &str = "text: ";
 
 /// The `$id` of a module directive, if it has one.
 fn quote_id(module: &QuoteWat<'_>) -> Option<String> {

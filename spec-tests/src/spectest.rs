@@ -5,8 +5,8 @@ use cmref_interp::{
     TableType, Val, ValType,
 };
 
-/// Defines the `spectest` module (print functions, globals, a table and a
-/// memory) in `linker`, allocating its items in `store`.
+/// Defines the `spectest` module (print functions, globals, a table, a
+/// memory and a shared memory) in `linker`, allocating its items in `store`.
 pub fn define(store: &mut Store, linker: &mut Linker) -> Result<()> {
     let prints: [(&str, &[ValType]); 7] = [
         ("print", &[]),
@@ -62,5 +62,16 @@ pub fn define(store: &mut Store, linker: &mut Linker) -> Result<()> {
         },
     )?;
     linker.define("spectest", "memory", memory);
+    let shared_memory = Memory::new(
+        store,
+        MemoryType {
+            memory64: false,
+            shared: true,
+            initial: 1,
+            maximum: Some(2),
+            page_size_log2: None,
+        },
+    )?;
+    linker.define("spectest", "shared_memory", shared_memory);
     Ok(())
 }

@@ -46,11 +46,17 @@ pub fn features_for(name: &str) -> WasmFeatures {
         Some("simd") => F::WASM2 | F::MULTI_MEMORY,
         Some("relaxed-simd") => F::WASM2 | F::RELAXED_SIMD,
         Some("multi-memory") => F::WASM2 | F::MULTI_MEMORY,
-        Some("memory64") => F::WASM2 | F::MEMORY64 | F::MULTI_MEMORY,
+        // The suite checks that a second memory is invalid and that
+        // `memory.size`/`memory.grow` keep their reserved zero byte.
+        Some("memory64") => F::WASM2 | F::MEMORY64,
         Some("extended-const") => F::WASM2 | F::EXTENDED_CONST,
-        Some("custom-page-sizes") => F::WASM2 | F::CUSTOM_PAGE_SIZES | F::MULTI_MEMORY,
+        Some("custom-page-sizes") => {
+            F::WASM2 | F::CUSTOM_PAGE_SIZES | F::MULTI_MEMORY | F::MEMORY64
+        }
         Some("wide-arithmetic") => F::WASM2 | F::WIDE_ARITHMETIC,
-        Some("threads") => F::WASM2 | F::THREADS,
+        // The suite predates reference types: it checks that a second
+        // table is invalid.
+        Some("threads") => F::WASM1 | F::THREADS,
         Some("annotations") => F::WASM2,
         Some("tail-call") => F::WASM2 | F::TAIL_CALL,
         Some("function-references") => F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL,

@@ -16,12 +16,9 @@ fn manifest() -> Manifest {
         env!("CARGO_MANIFEST_DIR"),
         "/../conformance/expected-failures"
     );
-    let mut text = String::new();
-    for file in ["component-model.txt", "component-model-core-wasm3.txt"] {
-        text += &std::fs::read_to_string(format!("{dir}/{file}")).expect("the manifest exists");
-        text.push('\n');
-    }
-    Manifest::parse(&text).expect("the component-model manifests parse")
+    let text =
+        std::fs::read_to_string(format!("{dir}/component-model.txt")).expect("the manifest exists");
+    Manifest::parse(&text).expect("the component-model manifest parses")
 }
 
 fn run_dir(dir: &str, min_scripts: usize) {

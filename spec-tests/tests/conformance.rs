@@ -2,14 +2,18 @@
 //! shrink-only expected-failure manifest.
 
 use cmref_interp::NondetMode;
-use cmref_spec_tests::{Manifest, default_jobs, run_all, suites};
+use cmref_spec_tests::{Manifest, default_jobs, run_all_with, suites};
 
-#[test]
-fn own_conformance_suite() {
+fn run(gc_stress: bool) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance");
     let scripts = suites::collect(&[root.to_string()]).expect("conformance/ is readable");
-    assert!(scripts.len() >= 5, "found only {} scripts", scripts.len());
-    let mut reports = run_all(&scripts, NondetMode::Deterministic, default_jobs());
+    assert!(scripts.len() >= 7, "found only {} scripts", scripts.len());
+    let mut reports = run_all_with(
+        &scripts,
+        NondetMode::Deterministic,
+        gc_stress,
+        default_jobs(),
+    );
     // Manifest keys are relative to conformance/.
     for r in &mut reports {
         r.path = r
@@ -24,4 +28,16 @@ fn own_conformance_suite() {
         .expect("manifest parses")
         .check(&reports);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn own_conformance_suite() {
+    run(false);
+}
+
+/// Again with a collection before every allocation (`gc/` checks that
+/// every place a live reference can be is a root).
+#[test]
+fn own_conformance_suite_under_gc_stress() {
+    run(true);
 }

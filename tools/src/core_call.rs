@@ -2,7 +2,7 @@
 //! (`fib(30)`, `f(1.5, nan, -inf)`, `g(i32x4(1, 2, 3, 4))`) parsed against
 //! the function's parameter types, and results printed one per line.
 
-use cmref_interp::{ExternRef, FuncType, Val, ValType};
+use cmref_interp::{AnyRef, AnyRefKind, ExternRef, FuncType, Val, ValType};
 
 /// A parsed call: the export name and the argument texts, not yet typed.
 #[derive(Debug, PartialEq, Eq)]
@@ -240,9 +240,20 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
                 .strip_prefix("extern(")
                 .and_then(|t| t.strip_suffix(')'))
                 .ok_or_else(|| format!("`{text}` is not `null` or `extern(N)`"))?;
-            Val::ExternRef(Some(ExternRef(parse_int(n, 32)? as u32)))
+            Val::ExternRef(Some(ExternRef::host(parse_int(n, 32)? as u32)))
         }
-        ValType::Ref(_) => return Err(format!("cannot pass `{text}` as {ty}: only `null`")),
+        ValType::Ref(_) => {
+            let arg = |prefix: &str| text.strip_prefix(prefix).and_then(|t| t.strip_suffix(')'));
+            if let Some(n) = arg("i31(") {
+                Val::AnyRef(Some(AnyRef::i31(parse_int(n, 32)? as u32 as i32)))
+            } else if let Some(n) = arg("host(") {
+                Val::AnyRef(Some(AnyRef::host(parse_int(n, 32)? as u32)))
+            } else {
+                return Err(format!(
+                    "cannot pass `{text}` as {ty}: only `null`, `i31(N)` or `host(N)`"
+                ));
+            }
+        }
     })
 }
 
@@ -293,9 +304,25 @@ pub fn format_val(v: &Val) -> String {
                 .collect();
             format!("i32x4({})", lanes.join(", "))
         }
-        Val::FuncRef(None) | Val::ExternRef(None) => "null".into(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            "null".into()
+        }
         Val::FuncRef(Some(_)) => "func".into(),
-        Val::ExternRef(Some(e)) => format!("extern({})", e.0),
+        Val::ExternRef(Some(e)) => match e.host_id() {
+            Some(n) => format!("extern({n})"),
+            None => format!("extern({})", format_any(&e.to_any())),
+        },
+        Val::AnyRef(Some(a)) => format_any(a),
+        Val::ExnRef(Some(_)) => "exn".into(),
+    }
+}
+
+fn format_any(a: &AnyRef) -> String {
+    match a.kind() {
+        AnyRefKind::I31 => format!("i31({})", a.i31_get_s().unwrap_or_default()),
+        AnyRefKind::Host => format!("host({})", a.host_id().unwrap_or_default()),
+        AnyRefKind::Struct => "struct".into(),
+        AnyRefKind::Array => "array".into(),
     }
 }
 

@@ -189,3 +189,28 @@ fn a_component_with_imports_is_unlinkable_with_their_names() {
         "{err}"
     );
 }
+
+#[test]
+fn gc_values_print_and_an_uncaught_exception_fails_with_its_backtrace() {
+    let wat = r#"(module
+      (type $box (struct (field i32)))
+      (tag $oops (param i32))
+      (func (export "box") (result (ref $box)) (struct.new $box (i32.const 1)))
+      (func (export "small") (param i32) (result i31ref) (ref.i31 (local.get 0)))
+      (func $deeper (param i32) (throw $oops (local.get 0)))
+      (func (export "throw") (param i32) (call $deeper (local.get 0))))"#;
+    let file = write("gc.wat", wat.as_bytes());
+    assert_eq!(
+        cm_run(&file, &["--invoke", "box()"]),
+        (0, "struct\n".into(), String::new())
+    );
+    assert_eq!(
+        cm_run(&file, &["--invoke", "small(-3)"]),
+        (0, "i31(-3)\n".into(), String::new())
+    );
+    let (code, out, err) = cm_run(&file, &["--invoke", "throw(7)"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("uncaught exception"), "{err}");
+    assert!(err.contains("payload [I32(7)]"), "{err}");
+    assert!(err.contains("wasm backtrace:"), "{err}");
+}

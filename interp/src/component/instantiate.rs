@@ -38,7 +38,7 @@ use super::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
 use crate::module::Module;
 use crate::runtime::store::Store;
-use crate::runtime::{Extern, Global, Instance as CoreInstance, Memory, Table};
+use crate::runtime::{Extern, Global, Instance as CoreInstance, Memory, Table, Tag};
 use crate::values::{Func as CoreFunc, Val as CoreVal};
 
 /// A run-time item of a component-level index space.
@@ -145,6 +145,7 @@ pub(crate) struct Frame<'a> {
     core_tables: Vec<Table>,
     core_memories: Vec<Memory>,
     core_globals: Vec<Global>,
+    core_tags: Vec<Tag>,
     core_modules: Vec<Module>,
     core_instances: Vec<CoreInstanceItem>,
     funcs: Vec<Func>,
@@ -159,10 +160,6 @@ pub(crate) struct Frame<'a> {
 
 fn unsupported_values() -> Error {
     Error::Unsupported("component-level values (🪙) are not supported".into())
-}
-
-fn unsupported_tags() -> Error {
-    Error::Unsupported("core exception tags in components (needs core exception handling)".into())
 }
 
 /// Instantiates a component definition (Explainer, "Instance Definitions").
@@ -202,6 +199,7 @@ fn instantiate_inner(
         core_tables: Vec::new(),
         core_memories: Vec::new(),
         core_globals: Vec::new(),
+        core_tags: Vec::new(),
         core_modules: Vec::new(),
         core_instances: Vec::new(),
         funcs: Vec::new(),
@@ -382,7 +380,7 @@ impl Frame<'_> {
             CoreSort::Table => Extern::Table(get(&self.core_tables, index, "core table")?),
             CoreSort::Memory => Extern::Memory(get(&self.core_memories, index, "core memory")?),
             CoreSort::Global => Extern::Global(get(&self.core_globals, index, "core global")?),
-            CoreSort::Tag => return Err(unsupported_tags()),
+            CoreSort::Tag => Extern::Tag(get(&self.core_tags, index, "core tag")?),
         })
     }
 
@@ -392,6 +390,7 @@ impl Frame<'_> {
             Extern::Table(t) => self.core_tables.push(t),
             Extern::Memory(m) => self.core_memories.push(m),
             Extern::Global(g) => self.core_globals.push(g),
+            Extern::Tag(t) => self.core_tags.push(t),
         }
     }
 
@@ -527,13 +526,20 @@ impl Frame<'_> {
                 instance,
                 name,
             } => {
-                if *sort == CoreSort::Tag {
-                    return Err(unsupported_tags());
-                }
                 let instance = get(&self.core_instances, *instance, "core instance")?;
                 let ext = instance.get_export(store, name).ok_or_else(|| {
                     Error::Unlinkable(format!("core instance has no export `{name}`"))
                 })?;
+                let actual = match ext {
+                    Extern::Func(_) => CoreSort::Func,
+                    Extern::Table(_) => CoreSort::Table,
+                    Extern::Memory(_) => CoreSort::Memory,
+                    Extern::Global(_) => CoreSort::Global,
+                    Extern::Tag(_) => CoreSort::Tag,
+                };
+                if actual != *sort {
+                    return Err(internal("alias of a core export of another sort"));
+                }
                 self.push_core(ext);
                 Ok(())
             }

@@ -66,7 +66,8 @@ pub fn component_model_features() -> WasmFeatures {
         | WasmFeatures::CM64
 }
 
-/// Wasm 2.0 plus the component-model features: what cmref runs.
+/// Everything cmref runs: the core features of [`crate::Config::SUPPORTED`]
+/// plus the component-model features.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | component_model_features()
+    crate::Config::SUPPORTED | component_model_features()
 }

@@ -12,10 +12,12 @@
 //! memory ops) or in a side table of the function (`br_table` targets,
 //! 128-bit constants, large memory arguments).
 
+use crate::exec::atomics::RmwOp;
 use crate::exec::simd::{
     SimdBinOp, SimdExtractOp, SimdLaneWidth, SimdLoadOp, SimdReplaceOp, SimdShiftOp, SimdSplatOp,
     SimdTernOp, SimdTestOp, SimdUnOp,
 };
+use crate::exec::wide::WideOp;
 
 /// A frame-relative slot index.
 pub(crate) type Slot = u32;
@@ -61,6 +63,17 @@ impl LoadKind {
             LoadKind::I64S32 => raw as u32 as i32 as i64 as u64,
         }
     }
+}
+
+/// How a struct field or array element is read or written: a full slot,
+/// two slots (v128), or a packed i8/i16 (stored masked, so an unsigned read
+/// is a full-slot read; `I8`/`I16` reads sign-extend, writes mask).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    One,
+    Two,
+    I8,
+    I16,
 }
 
 /// Memory argument kept in a function's side table when it does not fit the
@@ -171,6 +184,56 @@ macro_rules! define_instrs {
             ElemDrop { elem: u32 },
             RefIsNull { dst: Slot, src: Slot },
             RefFunc { dst: Slot, func: u32 },
+            // ---- typed function references and tail calls ----
+            /// `call_ref`: the callee is the function reference in slot `func`.
+            CallRef { base: Slot, func: Slot },
+            /// Tail calls: the callee's frame replaces the caller's. For a
+            /// host callee the call is an ordinary one and the instruction
+            /// that follows returns its results.
+            ReturnCallInternal { func: u32, base: Slot },
+            ReturnCall { func: u32, base: Slot },
+            ReturnCallIndirect { base: Slot, index: Slot, site: u32 },
+            ReturnCallRef { base: Slot, func: Slot },
+            RefAsNonNull { dst: Slot, src: Slot },
+            BrOnNull { src: Slot, target: Target },
+            BrOnNonNull { src: Slot, target: Target },
+            // ---- GC (semantics in `exec::gc`) ----
+            /// Fields in consecutive slots from `base`; `ty` is a module type index.
+            StructNew { dst: Slot, base: Slot, ty: u32 },
+            StructNewDefault { dst: Slot, ty: u32 },
+            /// `slot` is the field's first slot in the object.
+            StructGet { access: Access, dst: Slot, obj: Slot, slot: u32 },
+            StructSet { access: Access, obj: Slot, src: Slot, slot: u32 },
+            /// Operands `init, len` from `base` (`init` takes two slots if v128).
+            ArrayNew { dst: Slot, base: Slot, ty: u32 },
+            ArrayNewDefault { dst: Slot, len: Slot, ty: u32 },
+            /// Elements from `base`; type index and count in `pairs[site]`.
+            ArrayNewFixed { dst: Slot, base: Slot, site: u32 },
+            /// Operands `offset, len` in `base..base+2`; result in `base`.
+            ArrayNewData { base: Slot, ty: u32, data: u32 },
+            ArrayNewElem { base: Slot, ty: u32, elem: u32 },
+            ArrayGet { access: Access, dst: Slot, arr: Slot, idx: Slot },
+            ArraySet { access: Access, arr: Slot, idx: Slot, src: Slot },
+            ArrayLen { dst: Slot, arr: Slot },
+            /// Operands `arr, offset, value, n` from `base`.
+            ArrayFill { access: Access, base: Slot },
+            /// Operands `dst, dst_offset, src, src_offset, n` from `base`.
+            ArrayCopy { base: Slot },
+            /// Operands `arr, d, s, n` from `base`.
+            ArrayInitData { base: Slot, ty: u32, data: u32 },
+            ArrayInitElem { base: Slot, elem: u32 },
+            RefI31 { dst: Slot, src: Slot },
+            I31GetS { dst: Slot, src: Slot },
+            I31GetU { dst: Slot, src: Slot },
+            /// The target type is `casts[cast]`.
+            RefTest { dst: Slot, src: Slot, cast: u32 },
+            RefCast { dst: Slot, src: Slot, cast: u32 },
+            BrOnCast { src: Slot, cast: u32, target: Target },
+            BrOnCastFail { src: Slot, cast: u32, target: Target },
+            // ---- exceptions (semantics in `exec::exceptions`) ----
+            /// Payload in consecutive slots from `base`.
+            Throw { base: Slot, tag: u32 },
+            ThrowRef { src: Slot },
             // ---- numeric families ----
             $( $un { dst: Slot, src: Slot }, )*
             $( $bin { dst: Slot, lhs: Slot, rhs: Slot }, )*
@@ -194,6 +257,24 @@ macro_rules! define_instrs {
             /// Operands `addr, vec` in `base`, `base+1`.
             SimdLoadLane { width: SimdLaneWidth, lane: u8, dst: Slot, base: Slot, memarg: u32 },
             SimdStoreLane { width: SimdLaneWidth, lane: u8, base: Slot, memarg: u32 },
+            // ---- atomics (semantics in `exec::atomics`), all through `memargs` ----
+            /// Zero-extending atomic load (`kind` is U8, U16, U32 or U64).
+            AtomicLoad { kind: LoadKind, dst: Slot, addr: Slot, memarg: u32 },
+            AtomicStore { size: u8, addr: Slot, src: Slot, memarg: u32 },
+            /// Operands `addr, value` in `base`, `base+1`; the old value to `dst`.
+            AtomicRmw { op: RmwOp, size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// Operands `addr, expected, replacement` in `base..base+3`.
+            AtomicCmpxchg { size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// `memory.atomic.wait32/64` (`size` 4 or 8): operands `addr,
+            /// expected, timeout` in `base..base+3`. May suspend the thread.
+            AtomicWait { size: u8, dst: Slot, base: Slot, memarg: u32 },
+            /// `memory.atomic.notify`: operands `addr, count` in `base`, `base+1`.
+            AtomicNotify { dst: Slot, base: Slot, memarg: u32 },
+            // ---- wide arithmetic (semantics in `exec::wide`) ----
+            /// Operands in `base..` (four for add128/sub128, two for the
+            /// multiplications); the low and high halves of the result go
+            /// to `base` and `base+1`.
+            Wide { op: WideOp, base: Slot },
         }
 
         macro_rules! dst_of {
@@ -212,6 +293,20 @@ macro_rules! define_instrs {
                     | Instr::TableSize { dst, .. }
                     | Instr::RefIsNull { dst, .. }
                     | Instr::RefFunc { dst, .. }
+                    | Instr::RefAsNonNull { dst, .. }
+                    | Instr::StructNew { dst, .. }
+                    | Instr::StructNewDefault { dst, .. }
+                    | Instr::StructGet { dst, .. }
+                    | Instr::ArrayNew { dst, .. }
+                    | Instr::ArrayNewDefault { dst, .. }
+                    | Instr::ArrayNewFixed { dst, .. }
+                    | Instr::ArrayGet { dst, .. }
+                    | Instr::ArrayLen { dst, .. }
+                    | Instr::RefI31 { dst, .. }
+                    | Instr::I31GetS { dst, .. }
+                    | Instr::I31GetU { dst, .. }
+                    | Instr::RefTest { dst, .. }
+                    | Instr::RefCast { dst, .. }
                     | Instr::SimdUnary { dst, .. }
                     | Instr::SimdBinary { dst, .. }
                     | Instr::SimdTernary { dst, .. }
@@ -222,7 +317,11 @@ macro_rules! define_instrs {
                     | Instr::SimdReplaceLane { dst, .. }
                     | Instr::SimdShuffle { dst, .. }
                     | Instr::SimdLoad { dst, .. }
-                    | Instr::SimdLoadLane { dst, .. } => Some(dst),
+                    | Instr::SimdLoadLane { dst, .. }
+                    | Instr::AtomicLoad { dst, .. }
+                    | Instr::AtomicRmw { dst, .. }
+                    | Instr::AtomicCmpxchg { dst, .. }
+                    | Instr::AtomicNotify { dst, .. } => Some(dst),
                     _ => None,
                 }
             };
@@ -296,7 +395,11 @@ impl Instr {
                 match self {
                     Instr::Br { target }
                     | Instr::BrIfNez { target, .. }
-                    | Instr::BrIfEqz { target, .. } => Some(target),
+                    | Instr::BrIfEqz { target, .. }
+                    | Instr::BrOnNull { target, .. }
+                    | Instr::BrOnNonNull { target, .. }
+                    | Instr::BrOnCast { target, .. }
+                    | Instr::BrOnCastFail { target, .. } => Some(target),
                     $( Instr::$v { target, .. } => Some(target), )*
                     _ => None,
                 }

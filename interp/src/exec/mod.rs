@@ -6,23 +6,27 @@
 //! any call boundary (a suspending host call) and continue later, and deep
 //! wasm recursion ends in a clean "call stack exhausted" trap.
 
+pub(crate) mod atomics;
+pub(crate) mod exceptions;
+mod ext;
+pub(crate) mod gc;
 pub(crate) mod instr;
 pub(crate) mod numeric;
 pub(crate) mod simd;
+pub(crate) mod wide;
 
 use std::any::Any;
 use std::ptr;
 use std::sync::Arc;
-
-use wasmparser::ValType;
 
 use crate::error::{FrameInfo, Trap, TrapKind};
 use crate::module::{CompiledFunc, ModuleInner};
 use crate::runtime::Instance;
 use crate::runtime::host::{Caller, HostResult};
 use crate::runtime::store::{FuncInst, Store};
-use crate::types::slots_of;
-use crate::values::{Val, func_ref, func_ref_addr, val_from_slots, val_to_slots};
+use crate::runtime::waiters::WaiterId;
+use crate::types::ValTy;
+use crate::values::{Val, func_ref, func_ref_addr};
 use instr::{Instr, LoadKind, Slot};
 use numeric::*;
 
@@ -43,7 +47,7 @@ pub(crate) struct Frame {
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub(crate) base: usize,
-    pub(crate) results: Vec<ValType>,
+    pub(crate) results: Vec<ValTy>,
 }
 
 /// The explicit state of one wasm thread.
@@ -52,6 +56,14 @@ pub(crate) struct ThreadState {
     pub(crate) stack: Vec<u64>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) pending: Option<Pending>,
+    /// While blocked in `memory.atomic.wait`: the wait, and the absolute
+    /// slot its result goes to.
+    pub(crate) waiting: Option<(WaiterId, usize)>,
+    /// Preempted by a time slice: the top frame stopped *before* the
+    /// `ConsumeFuel` at its pc (which runs again on resume), not after the
+    /// instruction at `pc - 1` like every other stopped frame. The
+    /// collector reads the stack map at `pc` then.
+    pub(crate) preempted: bool,
 }
 
 /// Why the loop stopped without trapping.
@@ -60,6 +72,14 @@ pub(crate) enum Exit {
     Returned,
     /// A host function suspended the thread.
     Suspended(Box<dyn Any + Send>),
+    /// An exception left the outermost frame: the exception and the wasm
+    /// frames it unwound (innermost first). The thread has no frames left.
+    Thrown(u64, Vec<FrameInfo>),
+    /// `memory.atomic.wait` blocked; `ThreadState::waiting` says on what.
+    Waiting,
+    /// The store's time slice ran out (preemption); the thread continues
+    /// where it stopped when resumed.
+    Yielded,
 }
 
 /// Pushes a frame for a wasm function whose arguments already sit at `fp`,
@@ -94,6 +114,169 @@ pub(crate) fn enter_frame(
     Ok(())
 }
 
+/// Replaces the top frame by a frame for a wasm function (a tail call):
+/// the arguments at `args` move to `fp`, where the replaced frame started.
+#[inline(always)]
+pub(crate) fn enter_tail(
+    store: &Store,
+    ts: &mut ThreadState,
+    instance: u32,
+    def_index: u32,
+    code: &CompiledFunc,
+    args: usize,
+    fp: usize,
+) -> Result<(), TrapKind> {
+    let need = fp + code.frame_slots as usize;
+    if need > ts.stack.len() {
+        grow_stack(ts, need, store.engine.config().max_stack_slots as usize)?;
+    }
+    let params = code.param_slots as usize;
+    ts.stack.copy_within(args..args + params, fp);
+    for slot in &mut ts.stack[fp + params..fp + code.local_slots as usize] {
+        *slot = 0;
+    }
+    *ts.frames.last_mut().expect("a frame") = Frame {
+        instance,
+        func: def_index,
+        pc: 0,
+        fp: fp as u32,
+    };
+    Ok(())
+}
+
+/// How a call of a host function from wasm ended.
+pub(crate) enum HostCall {
+    /// Its results are in the caller's frame.
+    Returned,
+    Suspended(Box<dyn Any + Send>),
+    /// It threw this exception from the call site.
+    Threw(u64),
+    Trapped(Trap),
+}
+
+/// Calls host function `addr` with the arguments at `ts.stack[base..]`,
+/// writing its results there. While it runs, the thread waits in the store
+/// (`Store::in_host`), where the collector sees its references; the
+/// arguments stay alive through the call because the call site's stack
+/// map includes them. Roots the host function took are released when it
+/// returns, after its results are in the frame.
+#[inline(never)]
+pub(crate) fn call_host(
+    store: &mut Store,
+    ts: &mut ThreadState,
+    inst: u32,
+    addr: usize,
+    base: usize,
+) -> HostCall {
+    let FuncInst::Host { info, func, .. } = &store.funcs[addr] else {
+        unreachable!("a host function")
+    };
+    let (info, func) = (Arc::clone(info), func.clone());
+    let (params, results) = info.func().unwrap_or((&[], &[]));
+    let args = store.slots_to_vals(params, &ts.stack[base..], false);
+    store.in_host.push(std::mem::take(ts));
+    let roots = store.host_roots.len();
+    let result = {
+        let mut caller = Caller {
+            store,
+            instance: Some(Instance(inst)),
+        };
+        (func.0)(&mut caller, &args)
+    };
+    *ts = store.in_host.pop().expect("the waiting thread");
+    let outcome = match result {
+        Ok(HostResult::Return(vals)) => {
+            match store.vals_to_slots(&vals, results, &mut ts.stack[base..]) {
+                Ok(()) => HostCall::Returned,
+                Err(e) => HostCall::Trapped(Trap::host(format!(
+                    "host function returned {vals:?}, expected values of types {results:?}: {e}"
+                ))),
+            }
+        }
+        Ok(HostResult::Suspend(payload)) => {
+            ts.pending = Some(Pending {
+                base,
+                results: results.to_vec(),
+            });
+            // The host function's roots stay: the embedder may hand them
+            // back when it resumes the thread.
+            return HostCall::Suspended(payload);
+        }
+        Ok(HostResult::Throw(exn)) => match store.ref_bits(&Val::ExnRef(Some(exn))) {
+            Ok(bits) if bits != 0 => HostCall::Threw(bits),
+            Ok(_) => HostCall::Trapped(TrapKind::NullReference.into()),
+            Err(e) => HostCall::Trapped(Trap::host(e)),
+        },
+        Err(t) => HostCall::Trapped(t),
+    };
+    store.host_roots.truncate(roots);
+    outcome
+}
+
+/// Throws exception `exn` from the top frame of `ts` (whose pc is saved):
+/// `None` when a handler caught it (the top frame is the handler's), the
+/// thread's exit when nothing did.
+#[inline(never)]
+pub(crate) fn throw(store: &Store, ts: &mut ThreadState, exn: u64) -> Option<Exit> {
+    if exceptions::unwind(store, ts, exn) {
+        return None;
+    }
+    if let Some(f) = ts.frames.last_mut() {
+        f.pc = f.pc.saturating_sub(1);
+    }
+    let bt = backtrace(store, ts);
+    ts.frames.clear();
+    Some(Exit::Thrown(exn, bt))
+}
+
+/// The function `call_indirect` site `site` calls for table index `i`,
+/// after the checks the instruction makes.
+#[inline(always)]
+pub(crate) fn indirect_callee(
+    store: &Store,
+    inst: u32,
+    module: &ModuleInner,
+    cf: &CompiledFunc,
+    i: u64,
+    site: u32,
+) -> Result<u32, Trap> {
+    let (expected, table, type_index) = cf.call_sites[site as usize];
+    let taddr = store.instances[inst as usize].tables[table as usize];
+    let i = if store.tables[taddr as usize].ty.table64 {
+        i
+    } else {
+        i as u32 as u64
+    };
+    let Ok(r) = store.tables[taddr as usize].get(i) else {
+        return Err(Trap::with_message(
+            TrapKind::UndefinedElement,
+            format!("undefined element {i}"),
+        ));
+    };
+    let Some(addr) = func_ref_addr(r) else {
+        return Err(Trap::with_message(
+            TrapKind::UninitializedElement,
+            format!("uninitialized element {i}"),
+        ));
+    };
+    if store.funcs[addr as usize].type_id() != expected
+        && !indirect_subtype(store, module, addr, type_index)
+    {
+        return Err(TrapKind::IndirectCallTypeMismatch.into());
+    }
+    Ok(addr)
+}
+
+/// `call_indirect` of a function whose type is not the expected one:
+/// whether it is a subtype.
+#[cold]
+#[inline(never)]
+fn indirect_subtype(store: &Store, module: &ModuleInner, addr: u32, type_index: u32) -> bool {
+    store.funcs[addr as usize]
+        .info()
+        .is_subtype_of(module.type_info(type_index))
+}
+
 #[cold]
 fn grow_stack(ts: &mut ThreadState, need: usize, max: usize) -> Result<(), TrapKind> {
     if need > max {
@@ -115,7 +298,7 @@ pub(crate) fn run(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap>
     })
 }
 
-fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
+pub(crate) fn backtrace(store: &Store, ts: &ThreadState) -> Vec<FrameInfo> {
     let mut out = Vec::new();
     for (i, f) in ts.frames.iter().rev().enumerate() {
         let module = &store.instances[f.instance as usize].module;
@@ -324,38 +507,25 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                     ));
                     load_top_frame!();
                 }
-                FuncInst::Host { ty, func, .. } => {
-                    let (ty, func) = (ty.clone(), func.clone());
-                    let mut args = Vec::with_capacity(ty.params().len());
-                    let mut at = base;
-                    for p in ty.params() {
-                        args.push(val_from_slots(*p, &ts.stack[at..]));
-                        at += slots_of(std::slice::from_ref(p)) as usize;
+                FuncInst::Host { .. } => match call_host(store, ts, inst, addr, base) {
+                    HostCall::Returned => {
+                        slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+                        (mem, mem_len) = memory0(store, inst);
+                        (mem_instance, mem_epoch) = (inst, store.memory_epoch);
                     }
-                    let result = {
-                        let mut caller = Caller {
-                            store,
-                            instance: Some(Instance(inst)),
-                        };
-                        (func.0)(&mut caller, &args)
-                    };
-                    match result {
-                        Ok(HostResult::Return(vals)) => {
-                            check!(write_results(&mut ts.stack, base, ty.results(), &vals));
-                        }
-                        Ok(HostResult::Suspend(payload)) => {
-                            ts.pending = Some(Pending {
-                                base,
-                                results: ty.results().to_vec(),
-                            });
-                            return Ok(Exit::Suspended(payload));
-                        }
-                        Err(t) => trap!(t),
-                    }
-                    slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
-                    (mem, mem_len) = memory0(store, inst);
-                    (mem_instance, mem_epoch) = (inst, store.memory_epoch);
-                }
+                    HostCall::Suspended(payload) => return Ok(Exit::Suspended(payload)),
+                    HostCall::Threw(exn) => throw!(exn),
+                    HostCall::Trapped(t) => trap!(t),
+                },
+            }
+        }};
+    }
+    // Throws exception `$exn` from the top frame (whose pc is saved).
+    macro_rules! throw {
+        ($exn:expr) => {{
+            match throw(store, ts, $exn) {
+                None => load_top_frame!(),
+                Some(exit) => return Ok(exit),
             }
         }};
     }
@@ -384,7 +554,13 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             Instr::ConsumeFuel { amount } => {
                 let amount = amount as u64;
                 if store.fuel < amount {
-                    store.fuel = 0;
+                    if store.refuel(amount) {
+                        // Preempted: run this instruction again on resume.
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.pc = (unsafe { ip.offset_from(code) } - 1) as u32;
+                        }
+                        return Ok(Exit::Yielded);
+                    }
                     trap!(TrapKind::OutOfFuel);
                 }
                 store.fuel -= amount;
@@ -441,29 +617,15 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
                 call_addr!(addr, base);
             }
             Instr::CallIndirect { base, index, site } => {
-                let (expected, table) = unsafe { (&(*cf).call_sites)[site as usize] };
-                let taddr = store.instances[inst as usize].tables[table as usize];
-                let i = r!(index);
-                let i = if store.tables[taddr as usize].ty.table64 {
-                    i
-                } else {
-                    i as u32 as u64
-                };
-                let Ok(r) = store.tables[taddr as usize].get(i) else {
-                    trap!(Trap::with_message(
-                        TrapKind::UndefinedElement,
-                        format!("undefined element {i}")
-                    ))
-                };
-                let Some(addr) = func_ref_addr(r) else {
-                    trap!(Trap::with_message(
-                        TrapKind::UninitializedElement,
-                        format!("uninitialized element {i}")
-                    ))
-                };
-                if store.funcs[addr as usize].type_id() != expected {
-                    trap!(TrapKind::IndirectCallTypeMismatch);
-                }
+                // SAFETY: see `module` and `cf` above.
+                let addr = check!(indirect_callee(
+                    store,
+                    inst,
+                    unsafe { &*module },
+                    unsafe { &*cf },
+                    r!(index),
+                    site
+                ));
                 call_addr!(addr, base);
             }
             Instr::Copy { dst, src } => w!(dst, r!(src)),
@@ -828,6 +990,88 @@ fn run_loop(store: &mut Store, ts: &mut ThreadState) -> Result<Exit, Trap> {
             Instr::RefFunc { dst, func } => {
                 let addr = store.instances[inst as usize].funcs[func as usize];
                 w!(dst, func_ref(addr));
+            }
+
+            // ------------------------------------ typed function references
+            Instr::RefAsNonNull { dst, src } => {
+                let v = r!(src);
+                if v == 0 {
+                    trap!(TrapKind::NullReference);
+                }
+                w!(dst, v);
+            }
+            Instr::BrOnNull { src, target } => {
+                if r!(src) == 0 {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+            Instr::BrOnNonNull { src, target } => {
+                if r!(src) != 0 {
+                    ip = unsafe { code.add(target as usize) };
+                }
+            }
+
+            // -------------------------------- GC and exceptions, out of line
+            Instr::StructNew { .. }
+            | Instr::StructNewDefault { .. }
+            | Instr::StructGet { .. }
+            | Instr::StructSet { .. }
+            | Instr::ArrayNew { .. }
+            | Instr::ArrayNewDefault { .. }
+            | Instr::ArrayNewFixed { .. }
+            | Instr::ArrayNewData { .. }
+            | Instr::ArrayNewElem { .. }
+            | Instr::ArrayGet { .. }
+            | Instr::ArraySet { .. }
+            | Instr::ArrayLen { .. }
+            | Instr::ArrayFill { .. }
+            | Instr::ArrayCopy { .. }
+            | Instr::ArrayInitData { .. }
+            | Instr::ArrayInitElem { .. }
+            | Instr::RefI31 { .. }
+            | Instr::I31GetS { .. }
+            | Instr::I31GetU { .. }
+            | Instr::RefTest { .. }
+            | Instr::RefCast { .. }
+            | Instr::BrOnCast { .. }
+            | Instr::BrOnCastFail { .. }
+            | Instr::Throw { .. }
+            | Instr::ThrowRef { .. }
+            | Instr::CallRef { .. }
+            | Instr::ReturnCallInternal { .. }
+            | Instr::ReturnCall { .. }
+            | Instr::ReturnCallIndirect { .. }
+            | Instr::ReturnCallRef { .. }
+            | Instr::AtomicLoad { .. }
+            | Instr::AtomicStore { .. }
+            | Instr::AtomicRmw { .. }
+            | Instr::AtomicCmpxchg { .. }
+            | Instr::AtomicNotify { .. }
+            | Instr::AtomicWait { .. }
+            | Instr::Wide { .. } => {
+                // Frames' pcs are where the collector finds stack maps.
+                save_pc!();
+                // SAFETY: see `module` and `cf` above.
+                match ext::execute(
+                    store,
+                    ts,
+                    inst,
+                    unsafe { &*module },
+                    unsafe { &*cf },
+                    fp,
+                    instr,
+                ) {
+                    Ok(ext::Next::Continue) => {}
+                    Ok(ext::Next::Jump(target)) => ip = unsafe { code.add(target as usize) },
+                    Ok(ext::Next::Frame) => load_top_frame!(),
+                    Ok(ext::Next::Resumed) => {
+                        slots = unsafe { ts.stack.as_mut_ptr().add(fp) };
+                        (mem, mem_len) = memory0(store, inst);
+                        (mem_instance, mem_epoch) = (inst, store.memory_epoch);
+                    }
+                    Ok(ext::Next::Exit(exit)) => return Ok(exit),
+                    Err(t) => trap!(t),
+                }
             }
 
             // ---------------------------------------------------- numeric
@@ -1597,25 +1841,5 @@ pub(crate) fn table_init(
     let dst = store.tables[ta as usize].range(d, n)?;
     let items = items[src].to_vec();
     store.tables[ta as usize].elements[dst].copy_from_slice(&items);
-    Ok(())
-}
-
-/// Writes a host function's results after checking them against its type.
-fn write_results(
-    stack: &mut [u64],
-    base: usize,
-    types: &[ValType],
-    vals: &[Val],
-) -> Result<(), Trap> {
-    if vals.len() != types.len() || vals.iter().zip(types).any(|(v, t)| !v.matches(*t)) {
-        return Err(Trap::host(format!(
-            "host function returned {vals:?}, expected values of types {types:?}"
-        )));
-    }
-    let mut at = base;
-    for (v, t) in vals.iter().zip(types) {
-        val_to_slots(v, &mut stack[at..]);
-        at += slots_of(std::slice::from_ref(t)) as usize;
-    }
     Ok(())
 }

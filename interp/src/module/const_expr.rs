@@ -1,9 +1,9 @@
-//! Constant expressions (global initialisers, segment offsets, element items),
-//! decoded once into a tiny stack program.
+//! Constant expressions (global initialisers, segment offsets, element items,
+//! table initialisers), decoded once into a tiny stack program.
 
 use wasmparser::Operator;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TrapKind};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum ConstOp {
@@ -21,12 +21,35 @@ pub(crate) enum ConstOp {
     I64Add,
     I64Sub,
     I64Mul,
+    /// `ref.i31`.
+    RefI31,
+    /// `any.convert_extern` and `extern.convert_any` keep the bits.
+    Convert,
+    /// GC allocations; the type index is the module's.
+    StructNew(u32),
+    StructNewDefault(u32),
+    ArrayNew(u32),
+    ArrayNewDefault(u32),
+    ArrayNewFixed(u32, u32),
 }
 
 /// A validated constant expression.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ConstExpr {
     pub(crate) ops: Vec<ConstOp>,
+}
+
+/// What evaluating a constant expression needs from its instance.
+pub(crate) trait ConstEnv {
+    /// A global's value (two slots, for a v128).
+    fn global(&self, index: u32) -> u128;
+    /// A reference to a function of the module.
+    fn func_ref(&self, index: u32) -> u64;
+    /// Performs a GC allocation (`StructNew`, ..., `ArrayNewFixed`) with
+    /// its operands, in order, and returns the reference.
+    fn alloc(&mut self, op: ConstOp, operands: &[u128]) -> Result<u64, TrapKind>;
+    /// How many operands an allocation takes.
+    fn arity(&self, op: ConstOp) -> usize;
 }
 
 impl ConstExpr {
@@ -58,6 +81,20 @@ impl ConstExpr {
                 Operator::I64Add => ConstOp::I64Add,
                 Operator::I64Sub => ConstOp::I64Sub,
                 Operator::I64Mul => ConstOp::I64Mul,
+                Operator::RefI31 => ConstOp::RefI31,
+                Operator::AnyConvertExtern | Operator::ExternConvertAny => ConstOp::Convert,
+                Operator::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+                Operator::StructNewDefault { struct_type_index } => {
+                    ConstOp::StructNewDefault(struct_type_index)
+                }
+                Operator::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+                Operator::ArrayNewDefault { array_type_index } => {
+                    ConstOp::ArrayNewDefault(array_type_index)
+                }
+                Operator::ArrayNewFixed {
+                    array_type_index,
+                    array_size,
+                } => ConstOp::ArrayNewFixed(array_type_index, array_size),
                 other => {
                     return Err(Error::Unsupported(format!(
                         "constant expression operator {other:?}"
@@ -68,9 +105,8 @@ impl ConstExpr {
         Ok(ConstExpr { ops })
     }
 
-    /// Evaluates to a 128-bit slot pair. `global` reads a global's value;
-    /// `func_ref` makes a reference to a function of the module.
-    pub(crate) fn eval(&self, global: &dyn Fn(u32) -> u128, func_ref: &dyn Fn(u32) -> u64) -> u128 {
+    /// Evaluates to a 128-bit slot pair.
+    pub(crate) fn eval(&self, env: &mut dyn ConstEnv) -> Result<u128, TrapKind> {
         let mut stack: Vec<u128> = Vec::with_capacity(4);
         // Validation guarantees the operands exist; a missing one reads as 0
         // rather than panicking.
@@ -83,8 +119,8 @@ impl ConstExpr {
                 ConstOp::F64(v) => v as u128,
                 ConstOp::V128(v) => v,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => func_ref(f) as u128,
-                ConstOp::GlobalGet(g) => global(g),
+                ConstOp::RefFunc(f) => env.func_ref(f) as u128,
+                ConstOp::GlobalGet(g) => env.global(g),
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = pop(&mut stack) as u32;
                     let a = pop(&mut stack) as u32;
@@ -105,9 +141,20 @@ impl ConstExpr {
                     };
                     r as u128
                 }
+                ConstOp::RefI31 => crate::values::i31_ref(pop(&mut stack) as u32) as u128,
+                ConstOp::Convert => pop(&mut stack),
+                ConstOp::StructNew(_)
+                | ConstOp::StructNewDefault(_)
+                | ConstOp::ArrayNew(_)
+                | ConstOp::ArrayNewDefault(_)
+                | ConstOp::ArrayNewFixed(..) => {
+                    let n = env.arity(*op).min(stack.len());
+                    let operands = stack.split_off(stack.len() - n);
+                    env.alloc(*op, &operands)? as u128
+                }
             };
             stack.push(v);
         }
-        pop(&mut stack)
+        Ok(pop(&mut stack))
     }
 }

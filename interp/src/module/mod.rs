@@ -4,6 +4,7 @@
 
 mod const_expr;
 mod translate;
+pub(crate) mod types;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,9 +17,9 @@ use wasmparser::{
 
 use crate::config::Engine;
 use crate::error::{Error, Result};
-use crate::types::TypeId;
+use crate::types::TypeInfo;
 
-pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub(crate) use const_expr::{ConstEnv, ConstExpr, ConstOp};
 pub(crate) use translate::CompiledFunc;
 
 /// The type of an import or export.
@@ -28,6 +29,8 @@ pub enum ExternType {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// An exception tag, by the signature of its payload (no results).
+    Tag(FuncType),
 }
 
 /// An import of a module: where it comes from and what it must be.
@@ -45,6 +48,7 @@ pub(crate) enum ExportIndex {
     Table(u32),
     Memory(u32),
     Global(u32),
+    Tag(u32),
 }
 
 #[derive(Debug)]
@@ -76,10 +80,10 @@ pub(crate) struct DataSegment {
 #[derive(Debug)]
 pub(crate) struct ModuleInner {
     pub(crate) engine: Engine,
-    /// Function types by type index.
-    pub(crate) types: Vec<FuncType>,
-    /// Interned ids of `types`.
-    pub(crate) type_ids: Vec<TypeId>,
+    /// Types by type index, as the module declares them.
+    pub(crate) types: Vec<wasmparser::SubType>,
+    /// The canonical type of each of `types`.
+    pub(crate) type_infos: Vec<Arc<TypeInfo>>,
     pub(crate) imports: Vec<ImportType>,
     /// Type index of every function (imported first).
     pub(crate) func_types: Vec<u32>,
@@ -87,6 +91,9 @@ pub(crate) struct ModuleInner {
     pub(crate) num_imported_tables: u32,
     pub(crate) num_imported_memories: u32,
     pub(crate) num_imported_globals: u32,
+    pub(crate) num_imported_tags: u32,
+    /// Type index of every tag (imported first).
+    pub(crate) tag_types: Vec<u32>,
     /// Functions defined by the module, translated.
     pub(crate) funcs: Vec<Arc<CompiledFunc>>,
     pub(crate) tables: Vec<(TableType, Option<ConstExpr>)>,
@@ -102,11 +109,20 @@ pub(crate) struct ModuleInner {
 
 impl ModuleInner {
     pub(crate) fn func_type(&self, func: u32) -> &FuncType {
-        &self.types[self.func_types[func as usize] as usize]
+        self.func_type_at(self.func_types[func as usize])
     }
 
-    pub(crate) fn func_type_id(&self, func: u32) -> TypeId {
-        self.type_ids[self.func_types[func as usize] as usize]
+    /// The function type at a type index (which validation guarantees).
+    pub(crate) fn func_type_at(&self, index: u32) -> &FuncType {
+        match &self.types[index as usize].composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => f,
+            _ => unreachable!("validated function type index"),
+        }
+    }
+
+    /// The canonical type of a function.
+    pub(crate) fn func_info(&self, func: u32) -> &Arc<TypeInfo> {
+        &self.type_infos[self.func_types[func as usize] as usize]
     }
 
     /// Types of every table, memory and global in index-space order.
@@ -172,13 +188,15 @@ impl Module {
         let mut m = ModuleInner {
             engine: engine.clone(),
             types: Vec::new(),
-            type_ids: Vec::new(),
+            type_infos: Vec::new(),
             imports: Vec::new(),
             func_types: Vec::new(),
             num_imported_funcs: 0,
             num_imported_tables: 0,
             num_imported_memories: 0,
             num_imported_globals: 0,
+            num_imported_tags: 0,
+            tag_types: Vec::new(),
             funcs: Vec::new(),
             tables: Vec::new(),
             memories: Vec::new(),
@@ -231,6 +249,9 @@ impl Module {
                 ExportIndex::Table(t) => ExternType::Table(m.table_type(t)),
                 ExportIndex::Memory(i) => ExternType::Memory(m.memory_type(i)),
                 ExportIndex::Global(g) => ExternType::Global(m.global_type(g)),
+                ExportIndex::Tag(t) => {
+                    ExternType::Tag(m.func_type_at(m.tag_types[t as usize]).clone())
+                }
             };
             (name.as_str(), ty)
         })
@@ -272,25 +293,22 @@ fn read_section(m: &mut ModuleInner, payload: Payload<'_>) -> Result<()> {
         }
         Payload::TypeSection(reader) => {
             for group in reader.into_iter() {
-                let group = group.map_err(malformed)?;
-                for sub in group.into_types() {
-                    let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
-                        return Err(Error::Unsupported("non-function types (GC)".into()));
-                    };
-                    let id = m.engine.intern(f);
-                    m.types.push(f.clone());
-                    m.type_ids.push(id);
-                }
+                types::read_rec_group(m, group.map_err(malformed)?)?;
             }
         }
         Payload::ImportSection(reader) => {
             for import in reader.into_imports() {
                 let import = import.map_err(malformed)?;
                 let ty = match import.ty {
-                    TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                    TypeRef::Func(t) => {
                         m.func_types.push(t);
                         m.num_imported_funcs += 1;
-                        ExternType::Func(m.types[t as usize].clone())
+                        ExternType::Func(m.func_type_at(t).clone())
+                    }
+                    TypeRef::FuncExact(_) => {
+                        return Err(Error::Unsupported(
+                            "exact function imports (custom descriptors)".into(),
+                        ));
                     }
                     TypeRef::Table(t) => {
                         m.num_imported_tables += 1;
@@ -304,7 +322,11 @@ fn read_section(m: &mut ModuleInner, payload: Payload<'_>) -> Result<()> {
                         m.num_imported_globals += 1;
                         ExternType::Global(t)
                     }
-                    TypeRef::Tag(_) => return Err(Error::Unsupported("tags (exceptions)".into())),
+                    TypeRef::Tag(t) => {
+                        m.tag_types.push(t.func_type_idx);
+                        m.num_imported_tags += 1;
+                        ExternType::Tag(m.func_type_at(t.func_type_idx).clone())
+                    }
                 };
                 m.imports.push(ImportType {
                     module: import.module.to_string(),
@@ -343,13 +365,16 @@ fn read_section(m: &mut ModuleInner, payload: Payload<'_>) -> Result<()> {
             for e in reader {
                 let e = e.map_err(malformed)?;
                 let index = match e.kind {
-                    ExternalKind::Func | ExternalKind::FuncExact => ExportIndex::Func(e.index),
+                    ExternalKind::Func => ExportIndex::Func(e.index),
+                    ExternalKind::FuncExact => {
+                        return Err(Error::Unsupported(
+                            "exact function exports (custom descriptors)".into(),
+                        ));
+                    }
                     ExternalKind::Table => ExportIndex::Table(e.index),
                     ExternalKind::Memory => ExportIndex::Memory(e.index),
                     ExternalKind::Global => ExportIndex::Global(e.index),
-                    ExternalKind::Tag => {
-                        return Err(Error::Unsupported("tags (exceptions)".into()));
-                    }
+                    ExternalKind::Tag => ExportIndex::Tag(e.index),
                 };
                 m.exports.push((e.name.to_string(), index));
             }
@@ -420,7 +445,11 @@ fn read_section(m: &mut ModuleInner, payload: Payload<'_>) -> Result<()> {
                 }
             }
         }
-        Payload::TagSection(_) => return Err(Error::Unsupported("tags (exceptions)".into())),
+        Payload::TagSection(reader) => {
+            for tag in reader {
+                m.tag_types.push(tag.map_err(malformed)?.func_type_idx);
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -434,7 +463,7 @@ pub(crate) fn block_type_signature(
         wasmparser::BlockType::Empty => (Vec::new(), Vec::new()),
         wasmparser::BlockType::Type(t) => (Vec::new(), vec![t]),
         wasmparser::BlockType::FuncType(i) => {
-            let f = &m.types[i as usize];
+            let f = m.func_type_at(i);
             (f.params().to_vec(), f.results().to_vec())
         }
     }

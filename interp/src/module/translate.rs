@@ -13,10 +13,18 @@
 //! a conditionally executed block must not change a value pushed before it).
 //! At control-flow joins, values are always in their canonical slots.
 
+mod atomics;
+mod exceptions;
+mod gc;
+mod refs;
+mod wide;
+
 use wasmparser::{FuncValidator, FunctionBody, MemArg, Operator, ValType, ValidatorResources};
 
 use super::{ModuleInner, block_type_signature};
 use crate::error::{Error, Result};
+use crate::exec::exceptions::{CatchClause, Handler, NO_HANDLER};
+use crate::exec::gc::CastTarget;
 use crate::exec::instr::{Instr, LoadKind, MemArgEx, Slot, Target};
 use crate::exec::simd::{self, SimdClass};
 use crate::types::{TypeId, slot_width, slots_of};
@@ -34,8 +42,21 @@ pub(crate) struct CompiledFunc {
     pub(crate) memargs: Box<[MemArgEx]>,
     /// Index pairs: `(dst, src)` memories of `memory.copy`, tables of `table.copy`.
     pub(crate) pairs: Box<[(u32, u32)]>,
-    /// `call_indirect` sites: expected type and table.
-    pub(crate) call_sites: Box<[(TypeId, u32)]>,
+    /// `call_indirect` sites: expected type, table, and the module's index
+    /// of the expected type (for the subtype check).
+    pub(crate) call_sites: Box<[(TypeId, u32, u32)]>,
+    /// Targets of `ref.test`, `ref.cast`, `br_on_cast`.
+    pub(crate) casts: Box<[CastTarget]>,
+    /// Exception handlers, in the order their blocks open.
+    pub(crate) handlers: Box<[Handler]>,
+    pub(crate) catches: Box<[CatchClause]>,
+    /// Params and locals of reference type (collector roots).
+    pub(crate) ref_locals: Box<[Slot]>,
+    /// Stack maps: for each instruction that can lead to a collection and
+    /// has live operand-stack references, `(pc, first, len)` into
+    /// `gc_slots`, sorted by pc.
+    pub(crate) gc_points: Box<[(u32, u32, u32)]>,
+    pub(crate) gc_slots: Box<[Slot]>,
     pub(crate) param_slots: u32,
     /// Slots of params plus declared locals.
     pub(crate) local_slots: u32,
@@ -43,6 +64,20 @@ pub(crate) struct CompiledFunc {
     pub(crate) frame_slots: u32,
     pub(crate) params: Box<[ValType]>,
     pub(crate) results: Box<[ValType]>,
+}
+
+impl CompiledFunc {
+    /// The operand-stack slots holding references while the frame is
+    /// stopped at instruction `pc`.
+    pub(crate) fn gc_map(&self, pc: u32) -> &[Slot] {
+        match self.gc_points.binary_search_by_key(&pc, |p| p.0) {
+            Ok(i) => {
+                let (_, first, len) = self.gc_points[i];
+                &self.gc_slots[first as usize..(first + len) as usize]
+            }
+            Err(_) => &[],
+        }
+    }
 }
 
 /// Buffers reused across the functions of a module.
@@ -76,12 +111,19 @@ enum Kind {
     Loop,
     If,
     Else,
+    TryTable,
+    /// A legacy `try` in its body.
+    LegacyTry,
+    /// A legacy `try` in one of its `catch` bodies.
+    LegacyCatch,
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Fixup {
     Instr(usize),
     Table(usize, usize),
+    /// The target of catch clause `catches[i]`.
+    Catch(usize),
 }
 
 #[derive(Debug)]
@@ -101,6 +143,14 @@ struct Control {
     else_branch: Option<usize>,
     /// The code being translated in this block cannot be reached.
     unreachable: bool,
+    /// The exception handler this block opened (`try_table`, legacy `try`
+    /// in its body), or `NO_HANDLER`.
+    handler: u32,
+    /// Legacy `try`: the hidden slot that keeps a caught exception.
+    exn_slot: Option<Slot>,
+    /// Legacy `try`: its catch clauses so far (recorded when it ends, so a
+    /// handler's clauses stay contiguous).
+    legacy_clauses: Vec<CatchClause>,
 }
 
 impl Control {
@@ -229,7 +279,27 @@ pub(crate) fn translate(
     }
     let mut reader = body.get_operators_reader().map_err(invalid)?;
     let start = reader.original_position() as u32;
-    let mut t = Translator::new(m, start, ty.params(), ty.results(), local_types, scratch);
+    // Each legacy `try` keeps the exception its catches caught in a hidden
+    // slot after the locals, for `rethrow`.
+    let hidden = if m.engine.config().features.legacy_exceptions() {
+        let mut count = 0u32;
+        let mut scan = reader.clone();
+        while let Ok(op) = scan.read() {
+            count += matches!(op, Operator::Try { .. }) as u32;
+        }
+        count
+    } else {
+        0
+    };
+    let mut t = Translator::new(
+        m,
+        start,
+        ty.params(),
+        ty.results(),
+        local_types,
+        hidden,
+        scratch,
+    );
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset().map_err(invalid)?;
         validator.op(offset, &op).map_err(invalid)?;
@@ -251,7 +321,14 @@ struct Translator<'m> {
     consts128: Vec<u128>,
     memargs: Vec<MemArgEx>,
     pairs: Vec<(u32, u32)>,
-    call_sites: Vec<(TypeId, u32)>,
+    call_sites: Vec<(TypeId, u32, u32)>,
+    casts: Vec<CastTarget>,
+    handlers: Vec<Handler>,
+    catches: Vec<CatchClause>,
+    gc_points: Vec<(u32, u32, u32)>,
+    gc_slots: Vec<Slot>,
+    /// Next hidden slot for a legacy `try` (allocated after the locals).
+    next_hidden: Slot,
     stack: Vec<Entry>,
     controls: Vec<Control>,
     local_types: Vec<ValType>,
@@ -276,6 +353,7 @@ impl<'m> Translator<'m> {
         params: &[ValType],
         results: &[ValType],
         local_types: Vec<ValType>,
+        hidden: u32,
         scratch: &mut Scratch,
     ) -> Translator<'m> {
         let mut local_slots = Vec::with_capacity(local_types.len());
@@ -284,6 +362,8 @@ impl<'m> Translator<'m> {
             local_slots.push(next);
             next += slot_width(*ty);
         }
+        let next_hidden = next;
+        next += hidden;
         let mut stack = std::mem::take(&mut scratch.stack);
         stack.clear();
         let mut controls = std::mem::take(&mut scratch.controls);
@@ -298,6 +378,9 @@ impl<'m> Translator<'m> {
             fixups: Vec::new(),
             else_branch: None,
             unreachable: false,
+            handler: NO_HANDLER,
+            exn_slot: None,
+            legacy_clauses: Vec::new(),
         });
         let mut t = Translator {
             m,
@@ -310,6 +393,12 @@ impl<'m> Translator<'m> {
             memargs: Vec::new(),
             pairs: Vec::new(),
             call_sites: Vec::new(),
+            casts: Vec::new(),
+            handlers: Vec::new(),
+            catches: Vec::new(),
+            gc_points: Vec::new(),
+            gc_slots: Vec::new(),
+            next_hidden,
             stack,
             controls,
             local_refs: vec![0; local_types.len()],
@@ -335,6 +424,17 @@ impl<'m> Translator<'m> {
     ) -> CompiledFunc {
         scratch.stack = self.stack;
         scratch.controls = self.controls;
+        let mut ref_locals: Vec<Slot> = self
+            .local_types
+            .iter()
+            .zip(&self.local_slots)
+            .filter(|(t, _)| matches!(t, ValType::Ref(_)))
+            .map(|(_, s)| *s)
+            .collect();
+        let first_hidden = self.local_slots.last().map_or(0, |s| {
+            s + slot_width(*self.local_types.last().expect("a local"))
+        });
+        ref_locals.extend(first_hidden..self.num_local_slots);
         CompiledFunc {
             func_index,
             code: self.code.into(),
@@ -344,6 +444,12 @@ impl<'m> Translator<'m> {
             memargs: self.memargs.into(),
             pairs: self.pairs.into(),
             call_sites: self.call_sites.into(),
+            casts: self.casts.into(),
+            handlers: self.handlers.into(),
+            catches: self.catches.into(),
+            ref_locals: ref_locals.into(),
+            gc_points: self.gc_points.into(),
+            gc_slots: self.gc_slots.into(),
             param_slots: slots_of(params),
             local_slots: self.num_local_slots,
             frame_slots: self.max_slots,
@@ -371,9 +477,13 @@ impl<'m> Translator<'m> {
         self.code.len() as Target
     }
 
-    /// Starts a basic block for fuel accounting.
+    /// Starts a basic block for fuel accounting. A time slice may preempt
+    /// the thread at this `ConsumeFuel` (it stops *before* it), so it gets a
+    /// stack map: the image is exact here, as every block start follows a
+    /// join or materializes what it needs.
     fn start_fuel_block(&mut self) {
         if self.fuel {
+            self.record_gc_point();
             self.fuel_instr = Some(self.emit(Instr::ConsumeFuel { amount: 0 }));
         }
     }
@@ -400,6 +510,7 @@ impl<'m> Translator<'m> {
                 }
             }
             Fixup::Table(table, pos) => self.br_tables[table][pos] = target,
+            Fixup::Catch(i) => self.catches[i].target = target,
         }
     }
 
@@ -546,6 +657,39 @@ impl<'m> Translator<'m> {
     fn pop_consecutive(&mut self, n: usize) -> Slot {
         self.materialize_top(n);
         let base = self.stack[self.stack.len() - n].slot;
+        for _ in 0..n {
+            self.pop();
+        }
+        base
+    }
+
+    /// Records the stack map of the instruction emitted next (a call, an
+    /// allocation, a wait, a `ConsumeFuel`): every reference-typed entry of
+    /// the operand stack that
+    /// sits in its slot. Call it after the operands are in place and right
+    /// before the emission.
+    fn record_gc_point(&mut self) {
+        let first = self.gc_slots.len();
+        for e in &self.stack {
+            if let (Operand::Temp, ValType::Ref(_)) = (e.operand, e.ty) {
+                self.gc_slots.push(e.slot);
+            }
+        }
+        let len = self.gc_slots.len() - first;
+        if len > 0 {
+            self.gc_points.push((self.pc(), first as u32, len as u32));
+        }
+    }
+
+    /// Like [`Self::pop_consecutive`], recording the stack map (operands
+    /// included) of the instruction emitted next.
+    fn pop_consecutive_gc(&mut self, n: usize) -> Slot {
+        self.materialize_top(n);
+        self.record_gc_point();
+        let base = self
+            .stack
+            .get(self.stack.len() - n)
+            .map_or(self.next_slot(), |e| e.slot);
         for _ in 0..n {
             self.pop();
         }
@@ -700,6 +844,9 @@ impl<'m> Translator<'m> {
             fixups: Vec::new(),
             else_branch: None,
             unreachable: false,
+            handler: NO_HANDLER,
+            exn_slot: None,
+            legacy_clauses: Vec::new(),
         };
         match kind {
             Kind::Loop => {
@@ -717,19 +864,25 @@ impl<'m> Translator<'m> {
         }
     }
 
-    fn else_start(&mut self) {
-        let reachable = !self.controls.last().expect("if frame").unreachable;
+    /// Ends an arm of an `if` or a legacy `try` (a fall-through jumps to
+    /// the end with its values in place) and places the next arm's start.
+    fn end_arm(&mut self) -> Target {
+        let reachable = !self.controls.last().expect("control frame").unreachable;
         if reachable {
-            let n = self.controls.last().expect("if frame").results.len();
+            let n = self.controls.last().expect("control frame").results.len();
             self.materialize_top(n);
             let at = self.emit(Instr::Br { target: 0 });
             self.controls
                 .last_mut()
-                .expect("if frame")
+                .expect("control frame")
                 .fixups
                 .push(Fixup::Instr(at));
         }
-        let here = self.place_label();
+        self.place_label()
+    }
+
+    fn else_start(&mut self) {
+        let here = self.end_arm();
         let c = self.controls.last_mut().expect("if frame");
         let else_branch = c.else_branch.take();
         c.kind = Kind::Else;
@@ -761,6 +914,7 @@ impl<'m> Translator<'m> {
         }
         let c = self.controls.pop().expect("control frame");
         let here = self.place_label();
+        self.close_handler(&c, here);
         let falls_into_end = c.kind == Kind::If;
         let branched = !c.fixups.is_empty();
         for f in &c.fixups {
@@ -787,7 +941,11 @@ impl<'m> Translator<'m> {
     fn op(&mut self, op: &Operator<'_>, top: Option<ValType>) -> Result<()> {
         if self.controls.last().is_some_and(|c| c.unreachable) {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. }
+                | Operator::Try { .. } => {
                     self.dead_depth += 1;
                     return Ok(());
                 }
@@ -795,8 +953,19 @@ impl<'m> Translator<'m> {
                     self.else_start();
                     return Ok(());
                 }
+                Operator::Catch { tag_index } if self.dead_depth == 0 => {
+                    self.legacy_catch(Some(*tag_index));
+                    return Ok(());
+                }
+                Operator::CatchAll if self.dead_depth == 0 => {
+                    self.legacy_catch(None);
+                    return Ok(());
+                }
                 Operator::End if self.dead_depth == 0 => return self.block_end(),
-                Operator::End => {
+                Operator::Delegate { relative_depth } if self.dead_depth == 0 => {
+                    return self.legacy_delegate(*relative_depth);
+                }
+                Operator::End | Operator::Delegate { .. } => {
                     self.dead_depth -= 1;
                     return Ok(());
                 }
@@ -838,11 +1007,11 @@ impl<'m> Translator<'m> {
                 self.emit_return();
                 self.set_unreachable();
             }
-            O::Call { function_index } => self.call(function_index),
+            O::Call { function_index } => self.call(function_index, false),
             O::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index),
+            } => self.call_indirect(type_index, table_index, false),
             O::Drop => {
                 self.pop();
             }
@@ -1039,7 +1208,14 @@ impl<'m> Translator<'m> {
                 self.stack.last_mut().expect("validated operand").ty = ty;
             }
             _ => {
-                if !self.numeric(op, top)? && !self.simd(op, top)? {
+                if !self.numeric(op, top)?
+                    && !self.simd(op, top)?
+                    && !self.atomic(op, top)
+                    && !self.wide(op)
+                    && !self.refs_op(op, top)?
+                    && !self.gc_op(op, top)?
+                    && !self.exn_op(op, top)?
+                {
                     return Err(Error::Unsupported(format!(
                         "operator {op:?} (at offset 0x{:x})",
                         self.offset
@@ -1057,12 +1233,30 @@ impl<'m> Translator<'m> {
         // stack image stays true when the branch is not taken.
         let n = self.frame(depth).label_types().len();
         self.materialize_top(n);
+        self.branch_if(
+            depth,
+            is_return,
+            |target| cond.branch(target),
+            |target| cond.negate().branch(target),
+        );
+    }
+
+    /// A conditional branch to the label at `depth` whose values are on
+    /// top of the stack, in their slots. `make` builds the branch for a
+    /// target, `inverse` the branch on the opposite condition.
+    fn branch_if(
+        &mut self,
+        depth: u32,
+        is_return: bool,
+        make: impl FnOnce(Target) -> Instr,
+        inverse: impl FnOnce(Target) -> Instr,
+    ) {
         if !is_return && self.label_values_in_place(depth) {
-            self.jump_to_label(depth, |target| cond.branch(target));
+            self.jump_to_label(depth, make);
             return;
         }
         // Values must move (or we return): skip over the move when not taken.
-        let skip = self.emit(cond.negate().branch(0));
+        let skip = self.emit(inverse(0));
         if is_return {
             self.emit_return();
         } else {
@@ -1105,43 +1299,59 @@ impl<'m> Translator<'m> {
         }
     }
 
-    fn call(&mut self, func: u32) {
+    /// `call`, or with `tail` `return_call`.
+    fn call(&mut self, func: u32, tail: bool) {
         let ty = self.m.func_type(func);
         let (nparams, results) = (ty.params().len(), ty.results().to_vec());
-        let base = if nparams > 0 {
-            self.pop_consecutive(nparams)
-        } else {
-            self.next_slot()
+        let base = self.pop_consecutive_gc(nparams);
+        let internal = func.checked_sub(self.m.num_imported_funcs);
+        match (internal, tail) {
+            (Some(func), false) => self.emit(Instr::CallInternal { func, base }),
+            (None, false) => self.emit(Instr::Call { func, base }),
+            (Some(func), true) => self.emit(Instr::ReturnCallInternal { func, base }),
+            (None, true) => self.emit(Instr::ReturnCall { func, base }),
         };
-        if func >= self.m.num_imported_funcs {
-            self.emit(Instr::CallInternal {
-                func: func - self.m.num_imported_funcs,
-                base,
-            });
+        self.after_call(base, results, tail && internal.is_none(), tail);
+    }
+
+    /// `call_indirect`, or with `tail` `return_call_indirect`.
+    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) {
+        let index = self.pop_read();
+        let ty = self.m.func_type_at(type_index);
+        let (nparams, results) = (ty.params().len(), ty.results().to_vec());
+        let base = self.pop_consecutive_gc(nparams);
+        let site = self.call_site(type_index, table);
+        if tail {
+            self.emit(Instr::ReturnCallIndirect { base, index, site });
         } else {
-            self.emit(Instr::Call { func, base });
+            self.emit(Instr::CallIndirect { base, index, site });
         }
-        for ty in results {
-            self.push_temp(ty);
+        self.after_call(base, results, tail, tail);
+    }
+
+    /// After a call: its results are on the stack; after a tail call
+    /// whose callee may be a host function (`may_return`), the results it
+    /// left at `base` are returned; after any tail call, the code that
+    /// follows is unreachable.
+    fn after_call(&mut self, base: Slot, results: Vec<ValType>, may_return: bool, tail: bool) {
+        if may_return {
+            self.return_from(base);
+        }
+        if tail {
+            self.set_unreachable();
+        } else {
+            for ty in results {
+                self.push_temp(ty);
+            }
         }
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32) {
-        let index = self.pop_read();
-        let ty = &self.m.types[type_index as usize];
-        let (nparams, results) = (ty.params().len(), ty.results().to_vec());
-        let base = if nparams > 0 {
-            self.pop_consecutive(nparams)
-        } else {
-            self.next_slot()
-        };
+    /// A `call_indirect` site's side-table entry.
+    fn call_site(&mut self, type_index: u32, table: u32) -> u32 {
         let site = self.call_sites.len() as u32;
         self.call_sites
-            .push((self.m.type_ids[type_index as usize], table));
-        self.emit(Instr::CallIndirect { base, index, site });
-        for ty in results {
-            self.push_temp(ty);
-        }
+            .push((self.m.type_info(type_index).id, table, type_index));
+        site
     }
 
     fn store_local(&mut self, local: u32, e: Entry) {

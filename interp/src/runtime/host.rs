@@ -9,7 +9,7 @@ use wasmparser::FuncType;
 use crate::error::Trap;
 use crate::runtime::store::{FuncInst, Store};
 use crate::runtime::{Extern, Instance};
-use crate::values::{Func, Val};
+use crate::values::{ExnRef, Func, Val};
 
 /// What a host function does when called.
 pub enum HostResult {
@@ -18,6 +18,10 @@ pub enum HostResult {
     /// Suspend the calling thread; [`crate::Thread::resume`] returns the payload
     /// to its caller, and a later resume supplies the results.
     Suspend(Box<dyn Any + Send>),
+    /// Throw this wasm exception from the call site, as if the host
+    /// function were wasm code that threw it (e.g. to let an exception a
+    /// nested call reported as [`crate::Error::Exception`] continue).
+    Throw(ExnRef),
 }
 
 pub(crate) type HostFn = dyn Fn(&mut Caller<'_>, &[Val]) -> Result<HostResult, Trap> + Send + Sync;
@@ -66,10 +70,13 @@ impl Func {
         ty: FuncType,
         f: impl Fn(&mut Caller<'_>, &[Val]) -> Result<HostResult, Trap> + Send + Sync + 'static,
     ) -> Func {
-        let id = store.engine.intern(&ty);
+        // A signature naming type indices cannot be resolved outside a
+        // module: it gets an opaque type that no import or call matches.
+        let info = store.engine.types().intern_host_func(&ty);
         store.funcs.push(FuncInst::Host {
             ty,
-            id,
+            id: info.id,
+            info,
             func: HostFunc(Arc::new(f)),
         });
         Func(store.funcs.len() as u32 - 1)

@@ -7,12 +7,15 @@ use wasmparser::{FuncType, GlobalType};
 
 use crate::config::Engine;
 use crate::error::{Error, Result};
+use crate::exec::ThreadState;
 use crate::module::{CompiledFunc, ModuleInner};
 use crate::nondet::Nondet;
+use crate::runtime::heap::Heap;
 use crate::runtime::host::HostFunc;
 use crate::runtime::memory::MemoryInst;
 use crate::runtime::table::TableInst;
-use crate::types::TypeId;
+use crate::runtime::waiters::Waiters;
+use crate::types::{TypeId, TypeInfo, ValTy};
 use crate::values::{Func, Val};
 
 /// A function instance.
@@ -24,10 +27,12 @@ pub(crate) enum FuncInst {
         def_index: u32,
         code: Arc<CompiledFunc>,
         ty: TypeId,
+        info: Arc<TypeInfo>,
     },
     Host {
         ty: FuncType,
         id: TypeId,
+        info: Arc<TypeInfo>,
         func: HostFunc,
     },
 }
@@ -37,6 +42,13 @@ impl FuncInst {
         match self {
             FuncInst::Wasm { ty, .. } => *ty,
             FuncInst::Host { id, .. } => *id,
+        }
+    }
+
+    /// The function's canonical type.
+    pub(crate) fn info(&self) -> &Arc<TypeInfo> {
+        match self {
+            FuncInst::Wasm { info, .. } | FuncInst::Host { info, .. } => info,
         }
     }
 }
@@ -57,8 +69,60 @@ impl std::fmt::Debug for FuncInst {
 #[derive(Debug)]
 pub(crate) struct GlobalInst {
     pub(crate) ty: GlobalType,
+    /// The canonical value type.
+    pub(crate) cty: ValTy,
     /// Two slots, so a v128 fits.
     pub(crate) value: [u64; 2],
+}
+
+/// A tag instance: the canonical type of its payload signature.
+#[derive(Debug)]
+pub(crate) struct TagInst {
+    pub(crate) info: Arc<TypeInfo>,
+    /// Payload slots holding references (for the collector).
+    pub(crate) ref_slots: Box<[u32]>,
+}
+
+impl TagInst {
+    pub(crate) fn new(info: Arc<TypeInfo>) -> TagInst {
+        let mut ref_slots = Vec::new();
+        let mut at = 0;
+        if let Some((params, _)) = info.func() {
+            for p in params {
+                if matches!(p, ValTy::Ref(_)) {
+                    ref_slots.push(at);
+                }
+                at += crate::types::val_slots(*p);
+            }
+        }
+        TagInst {
+            info,
+            ref_slots: ref_slots.into(),
+        }
+    }
+
+    pub(crate) fn params(&self) -> &[ValTy] {
+        self.info.func().map_or(&[], |(p, _)| p)
+    }
+}
+
+/// A thread that is not running: suspended in a host call, or created and
+/// not yet started. The store keeps its state so the collector sees its
+/// references; the embedder's [`crate::Thread`] names it.
+#[derive(Debug)]
+pub(crate) struct ParkedThread {
+    pub(crate) state: ThreadState,
+    /// Dead once the embedder dropped its `Thread`.
+    pub(crate) owner: std::sync::Weak<()>,
+}
+
+/// An entry of the store's thread table.
+#[derive(Debug)]
+pub(crate) enum ThreadSlot {
+    Free,
+    /// Taken out by [`crate::Thread::resume`] while it runs.
+    Running,
+    Parked(ParkedThread),
 }
 
 /// An element instance; emptied by `elem.drop`.
@@ -84,6 +148,7 @@ pub(crate) struct InstanceData {
     pub(crate) globals: Vec<u32>,
     pub(crate) elems: Vec<u32>,
     pub(crate) datas: Vec<u32>,
+    pub(crate) tags: Vec<u32>,
     pub(crate) exports: Vec<(String, crate::runtime::Extern)>,
 }
 
@@ -96,7 +161,20 @@ pub struct Store {
     pub(crate) globals: Vec<GlobalInst>,
     pub(crate) elems: Vec<ElemInst>,
     pub(crate) datas: Vec<DataInst>,
+    pub(crate) tags: Vec<TagInst>,
     pub(crate) instances: Vec<InstanceData>,
+    pub(crate) heap: Heap,
+    /// Heap references handed to the embedder, alive until released.
+    pub(crate) host_roots: Vec<u64>,
+    /// Threads that are not running, by the id their `Thread` holds.
+    pub(crate) threads: Vec<ThreadSlot>,
+    /// Indices of `ThreadSlot::Free` entries of `threads`.
+    pub(crate) free_threads: Vec<u32>,
+    /// Threads whose wasm called a host function that is still running
+    /// (outer threads of nested calls), innermost last.
+    pub(crate) in_host: Vec<ThreadState>,
+    /// Distinguishes stores, so a `Thread` is never resumed in another one.
+    pub(crate) id: u64,
     pub(crate) nondet: Nondet,
     /// Remaining fuel; `u64::MAX` when fuel is not metered.
     pub(crate) fuel: u64,
@@ -108,10 +186,18 @@ pub struct Store {
     /// Component instances, component functions, resource types, tasks and
     /// threads (empty unless components are instantiated).
     pub(crate) component: crate::component::ComponentStore,
+    /// Threads waiting in `memory.atomic.wait`, and the virtual clock.
+    pub(crate) waiters: Waiters,
+    /// Fuel held back from `fuel` while a time slice is set: the real
+    /// remaining fuel is `fuel + fuel_reserve` (see `Store::set_time_slice`).
+    pub(crate) fuel_reserve: u64,
+    /// The preemption quantum, in units of fuel.
+    pub(crate) time_slice: Option<u64>,
 }
 
 impl Store {
     pub fn new(engine: &Engine) -> Store {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let config = engine.config();
         Store {
             engine: engine.clone(),
@@ -121,12 +207,22 @@ impl Store {
             globals: Vec::new(),
             elems: Vec::new(),
             datas: Vec::new(),
+            tags: Vec::new(),
             instances: Vec::new(),
+            heap: Heap::new(config.max_heap_bytes, config.gc_stress),
+            host_roots: Vec::new(),
+            threads: Vec::new(),
+            free_threads: Vec::new(),
+            in_host: Vec::new(),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             nondet: Nondet::new(config.nondet),
             fuel: config.fuel.unwrap_or(u64::MAX),
             host_depth: 0,
             memory_epoch: 0,
             component: Default::default(),
+            waiters: Waiters::default(),
+            fuel_reserve: 0,
+            time_slice: None,
         }
     }
 
@@ -136,7 +232,10 @@ impl Store {
 
     /// Fuel left, when fuel is metered.
     pub fn fuel(&self) -> Option<u64> {
-        self.engine.config().fuel.map(|_| self.fuel)
+        self.engine
+            .config()
+            .fuel
+            .map(|_| self.fuel.saturating_add(self.fuel_reserve))
     }
 
     /// Sets the remaining fuel (for metered engines).
@@ -147,6 +246,8 @@ impl Store {
             ));
         }
         self.fuel = fuel;
+        self.fuel_reserve = 0;
+        self.set_time_slice(self.time_slice);
         Ok(())
     }
 
@@ -164,13 +265,29 @@ impl Store {
 
     /// Calls a function to completion. A host function that suspends inside
     /// this call is an error; use [`crate::Thread`] to run resumable code.
+    ///
+    /// The call runs alone: a `memory.atomic.wait` inside it can only end by
+    /// timing out (virtual time passes at once) or, without a timeout, in a
+    /// [`crate::TrapKind::Deadlock`] trap, since no other thread runs until
+    /// it returns.
     pub fn call(&mut self, func: Func, args: &[Val]) -> Result<Vec<Val>> {
-        let mut thread = crate::runtime::thread::Thread::new(self, func, args)?;
-        match thread.resume(self, &[])? {
-            crate::runtime::thread::Outcome::Finished(results) => Ok(results),
-            crate::runtime::thread::Outcome::Suspended(_) => Err(Error::Api(
-                "a host function suspended during a non-resumable call".into(),
-            )),
+        use crate::runtime::thread::{Outcome, Thread};
+        let mut thread = Thread::new(self, func, args)?;
+        loop {
+            match thread.resume(self, &[])? {
+                Outcome::Finished(results) => return Ok(results),
+                Outcome::Suspended(_) => {
+                    return Err(Error::Api(
+                        "a host function suspended during a non-resumable call".into(),
+                    ));
+                }
+                Outcome::Yielded => {}
+                Outcome::Waiting => {
+                    if !self.advance_time() {
+                        return Err(thread.deadlock(self));
+                    }
+                }
+            }
         }
     }
 }

@@ -4,10 +4,13 @@ use wasmparser::TableType;
 
 use crate::error::{Error, TrapKind};
 use crate::nondet::Nondet;
+use crate::types::RefTy;
 
 #[derive(Debug)]
 pub(crate) struct TableInst {
     pub(crate) ty: TableType,
+    /// The canonical element type.
+    pub(crate) elem: RefTy,
     pub(crate) elements: Vec<u64>,
     /// The largest size this table may reach (type maximum, index range and
     /// configured limit, whichever is least).
@@ -15,7 +18,12 @@ pub(crate) struct TableInst {
 }
 
 impl TableInst {
-    pub(crate) fn new(ty: TableType, init: u64, max_elements: u64) -> Result<TableInst, Error> {
+    pub(crate) fn new(
+        ty: TableType,
+        elem: RefTy,
+        init: u64,
+        max_elements: u64,
+    ) -> Result<TableInst, Error> {
         let index_limit = if ty.table64 {
             u64::MAX
         } else {
@@ -37,7 +45,12 @@ impl TableInst {
             .try_reserve_exact(ty.initial as usize)
             .map_err(|_| Error::Limit("cannot allocate table".into()))?;
         elements.resize(ty.initial as usize, init);
-        Ok(TableInst { ty, elements, max })
+        Ok(TableInst {
+            ty,
+            elem,
+            elements,
+            max,
+        })
     }
 
     pub(crate) fn size(&self) -> u64 {

@@ -7,9 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cmref_interp::component::{self, Component};
-use cmref_interp::{
-    Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, WasmFeatures,
-};
+use cmref_interp::{Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, Trap};
 use cmref_tools::{component_call, core_call};
 
 /// Run a WebAssembly module or component on cmref.
@@ -44,10 +42,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if let Error::Trap(t) = &e
-                && !t.backtrace.is_empty()
-            {
-                eprintln!("wasm backtrace:\n{}", t.backtrace_string().trim_end());
+            let backtrace = match &e {
+                Error::Trap(t) => t.backtrace_string(),
+                Error::Exception(x) => Trap {
+                    backtrace: x.backtrace.clone(),
+                    ..Trap::host("")
+                }
+                .backtrace_string(),
+                _ => String::new(),
+            };
+            if !backtrace.is_empty() {
+                eprintln!("wasm backtrace:\n{}", backtrace.trim_end());
             }
             ExitCode::FAILURE
         }
@@ -68,15 +73,13 @@ fn run(args: &Args) -> Result<(), Error> {
         Error::Malformed(e.to_string())
     })?;
     let is_component = wasm.get(4..8).is_some_and(|v| v != [1, 0, 0, 0]);
-    let features = if is_component {
-        cmref_interp::component::features()
-    } else {
-        WasmFeatures::WASM2
-    };
-    let mut config = Config::default().features(features).fuel(args.fuel).nondet(
-        args.seed
-            .map_or(NondetMode::Deterministic, NondetMode::Seeded),
-    );
+    let mut config = Config::default()
+        .features(cmref_spec_tests::suites::supported())
+        .fuel(args.fuel)
+        .nondet(
+            args.seed
+                .map_or(NondetMode::Deterministic, NondetMode::Seeded),
+        );
     if let Some(max) = args.max_memory {
         config = config.max_memory_bytes(max);
     }
@@ -120,7 +123,15 @@ fn run(args: &Args) -> Result<(), Error> {
         }
     };
     let ty = store.func_type(func)?;
-    let vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
+    let mut vals = core_call::typed_args(&call, &ty).map_err(Error::Api)?;
+    // `null` for a type that names a type index: the parameter's own null.
+    for (i, (text, val)) in call.args.iter().zip(vals.iter_mut()).enumerate() {
+        if text == "null"
+            && let Some(null) = store.param_default(func, i)
+        {
+            *val = null;
+        }
+    }
     for result in store.call(func, &vals)? {
         println!("{}", core_call::format_val(&result));
     }

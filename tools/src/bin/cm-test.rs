@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use cmref_interp::NondetMode;
 use cmref_spec_tests::suites;
-use cmref_spec_tests::{default_jobs, render_json, render_text, run_all};
+use cmref_spec_tests::{default_jobs, render_json, render_text, run_all_with};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -37,6 +37,9 @@ struct Args {
     /// instead of deterministically.
     #[arg(long)]
     seed: Option<u64>,
+    /// Collect garbage before every allocation (slow; tests the collector).
+    #[arg(long)]
+    gc_stress: bool,
 }
 
 fn main() -> ExitCode {
@@ -55,7 +58,7 @@ fn main() -> ExitCode {
         .seed
         .map_or(NondetMode::Deterministic, NondetMode::Seeded);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let reports = run_all(&scripts, nondet, jobs);
+    let reports = run_all_with(&scripts, nondet, args.gc_stress, jobs);
     let output = match args.format {
         Format::Text => render_text(&reports),
         Format::Json => render_json(&reports),

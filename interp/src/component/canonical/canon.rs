@@ -229,8 +229,8 @@ pub(crate) fn unpack_callback_result(packed: u32) -> Result<(CallbackCode, u32)>
 }
 
 /// Implements `definitions.py::call_and_trap_on_throw`, split in two: this
-/// prepares the call on a new core thread, [`resume_core`] runs it. (Core
-/// exceptions do not exist on this branch, so nothing is thrown.)
+/// prepares the call on a new core thread, [`resume_core`] runs it and turns
+/// an exception that leaves the core function into a trap.
 fn call_and_trap_on_throw(
     store: &mut Store,
     callee: CoreFunc,
@@ -239,14 +239,35 @@ fn call_and_trap_on_throw(
     CoreThread::new(store, callee, args)
 }
 
-/// Runs a core call to completion; a suspension would be a blocking
-/// built-in, which needs the async ABI.
+/// Runs a core call to completion. A suspension would be a blocking
+/// built-in, which needs the async ABI; a `memory.atomic.wait` runs alone,
+/// as in `Store::call` (it times out, or nothing can ever notify it); an
+/// uncaught exception traps (`call_and_trap_on_throw`).
 fn resume_core(store: &mut Store, thread: &mut CoreThread) -> Result<Vec<CoreVal>> {
-    match thread.resume(store, &[])? {
-        Outcome::Finished(results) => Ok(results),
-        Outcome::Suspended(_) => Err(Error::Unsupported(
-            "a core function suspended inside a synchronous component call".into(),
-        )),
+    loop {
+        match thread.resume(store, &[]) {
+            Ok(Outcome::Finished(results)) => return Ok(results),
+            Ok(Outcome::Suspended(_)) => {
+                return Err(Error::Unsupported(
+                    "a core function suspended inside a synchronous component call".into(),
+                ));
+            }
+            Ok(Outcome::Yielded) => {}
+            Ok(Outcome::Waiting) => {
+                if !store.advance_time() {
+                    return Err(thread.deadlock(store));
+                }
+            }
+            Err(Error::Exception(e)) => {
+                let mut t = crate::error::Trap::with_message(
+                    crate::error::TrapKind::CanonicalAbi,
+                    format!("uncaught exception in a core function the Canonical ABI called: {e}"),
+                );
+                t.backtrace = e.backtrace;
+                return Err(Error::Trap(t));
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -1,0 +1,57 @@
+;; Bulk memory instructions on 64-bit memories, and between memories of
+;; different index types: operands are i64 where the memory is 64-bit, the
+;; length of a copy takes the smaller index type, and nothing wraps at 4 GiB.
+
+(module
+  (memory $m i64 1 3)
+  (memory $n 1)
+  (data $d "abcdef")
+  (data (memory $m) (i64.const 0xfffa) "tail!!")
+  (func (export "size") (result i64) (memory.size $m))
+  (func (export "grow") (param i64) (result i64) (memory.grow $m (local.get 0)))
+  (func (export "fill") (param i64 i32 i64) (memory.fill $m (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i64 i32 i32) (memory.init $m $d (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i64 i64 i64) (memory.copy $m $m (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy-down") (param i32 i64 i32) (memory.copy $n $m (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy-up") (param i64 i32 i32) (memory.copy $m $n (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "byte") (param i64) (result i32) (i32.load8_u $m (local.get 0)))
+  (func (export "byte-n") (param i32) (result i32) (i32.load8_u $n (local.get 0))))
+
+(assert_return (invoke "byte" (i64.const 0xffff)) (i32.const 0x21))
+(assert_return (invoke "size") (i64.const 1))
+(invoke "init" (i64.const 0x100) (i32.const 1) (i32.const 3))
+(assert_return (invoke "byte" (i64.const 0x100)) (i32.const 0x62))
+(assert_return (invoke "byte" (i64.const 0x102)) (i32.const 0x64))
+(assert_trap (invoke "init" (i64.const 0x1_0000_0000) (i32.const 0) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "init" (i64.const 0xffff) (i32.const 0) (i32.const 2)) "out of bounds memory access")
+(invoke "fill" (i64.const 0x200) (i32.const 0x7a) (i64.const 4))
+(assert_return (invoke "byte" (i64.const 0x203)) (i32.const 0x7a))
+(assert_return (invoke "byte" (i64.const 0x204)) (i32.const 0))
+(assert_trap (invoke "fill" (i64.const 0x1_0000_0000) (i32.const 0) (i64.const 0)) "out of bounds memory access")
+(assert_trap (invoke "fill" (i64.const 1) (i32.const 0) (i64.const -1)) "out of bounds memory access")
+(assert_trap (invoke "fill" (i64.const -1) (i32.const 0) (i64.const 1)) "out of bounds memory access")
+(invoke "copy" (i64.const 0x300) (i64.const 0x200) (i64.const 2))
+(assert_return (invoke "byte" (i64.const 0x301)) (i32.const 0x7a))
+(assert_trap (invoke "copy" (i64.const 0) (i64.const 0x1_0000_0000) (i64.const 1)) "out of bounds memory access")
+(assert_trap (invoke "copy" (i64.const 0) (i64.const 1) (i64.const 0x1_0000_0000)) "out of bounds memory access")
+(invoke "copy-down" (i32.const 10) (i64.const 0xfffa) (i32.const 6))
+(assert_return (invoke "byte-n" (i32.const 10)) (i32.const 0x74))
+(assert_return (invoke "byte-n" (i32.const 15)) (i32.const 0x21))
+(assert_trap (invoke "copy-down" (i32.const 0) (i64.const 0x1_0000_fffa) (i32.const 1)) "out of bounds memory access")
+(invoke "copy-up" (i64.const 0x400) (i32.const 10) (i32.const 2))
+(assert_return (invoke "byte" (i64.const 0x401)) (i32.const 0x61))
+(assert_trap (invoke "copy-up" (i64.const 0xffff) (i32.const 10) (i32.const 2)) "out of bounds memory access")
+(assert_return (invoke "grow" (i64.const 0x1_0000_0000)) (i64.const -1))
+(assert_return (invoke "grow" (i64.const 2)) (i64.const 1))
+(assert_return (invoke "grow" (i64.const 1)) (i64.const -1))
+(assert_return (invoke "size") (i64.const 3))
+(invoke "fill" (i64.const 0x2_fffc) (i32.const 1) (i64.const 4))
+(assert_return (invoke "byte" (i64.const 0x2_ffff)) (i32.const 1))
+
+;; A data segment past the end of a 64-bit memory fails instantiation.
+(assert_trap
+  (module (memory i64 1) (data (i64.const 0x1_0000_0000) "x"))
+  "out of bounds memory access")
+(assert_trap
+  (module (memory i64 1) (data (i64.const 0xffff) "xy"))
+  "out of bounds memory access")
