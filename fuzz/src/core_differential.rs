@@ -52,12 +52,61 @@ pub enum TrapClass {
 }
 
 /// The state an engine leaves behind, for comparison.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct FinalState {
     pub memories: Vec<(String, Vec<u8>)>,
     pub globals: Vec<(String, Value)>,
     /// Table size and which entries are null.
     pub tables: Vec<(String, Vec<bool>)>,
+}
+
+/// Memories and tables are summarised (lengths, a hash, null counts): a divergence report must
+/// stay readable when memories are megabytes long.
+impl std::fmt::Debug for FinalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let memories: Vec<String> = self
+            .memories
+            .iter()
+            .map(|(name, bytes)| {
+                format!("{name:?}: {} bytes, fnv {:016x}", bytes.len(), fnv(bytes))
+            })
+            .collect();
+        let tables: Vec<String> = self
+            .tables
+            .iter()
+            .map(|(name, nulls)| {
+                let n = nulls.iter().filter(|&&null| null).count();
+                format!("{name:?}: {} entries, {n} null", nulls.len())
+            })
+            .collect();
+        f.debug_struct("FinalState")
+            .field("memories", &memories)
+            .field("globals", &self.globals)
+            .field("tables", &tables)
+            .finish()
+    }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Where two final states' memories first differ, for the report.
+fn memory_difference(a: &FinalState, b: &FinalState) -> String {
+    for ((name, x), (_, y)) in a.memories.iter().zip(&b.memories) {
+        if x.len() != y.len() {
+            return format!("; memory {name:?} has {} vs {} bytes", x.len(), y.len());
+        }
+        if let Some(at) = x.iter().zip(y).position(|(p, q)| p != q) {
+            return format!(
+                "; memory {name:?} first differs at byte {at}: {} vs {}",
+                x[at], y[at]
+            );
+        }
+    }
+    String::new()
 }
 
 /// Everything an engine reports for one module.
@@ -67,6 +116,9 @@ pub enum Run {
     Rejected(String),
     /// Compilation succeeded, instantiation did not (limits, start trap...).
     NotInstantiated(String),
+    /// cmref stopped instantiating at a limit that engines bound
+    /// differently (fuel, call depth, GC heap, memory): nothing to compare.
+    LimitReached(String),
     Ran {
         calls: Vec<CallOutcome>,
         state: Option<FinalState>,
@@ -162,6 +214,11 @@ fn compare(case: &Case, ours: &Run, theirs: &Run) -> Result<usize, String> {
     };
     match (ours, theirs) {
         (Run::Rejected(_), Run::Rejected(_)) => Ok(0),
+        (
+            Run::LimitReached(_),
+            Run::Ran { .. } | Run::NotInstantiated(_) | Run::LimitReached(_),
+        )
+        | (Run::Ran { .. } | Run::NotInstantiated(_), Run::LimitReached(_)) => Ok(0),
         (Run::Rejected(e), _) => diverged(format!("only cmref rejects the module ({e})")),
         (_, Run::Rejected(e)) => diverged(format!("only Wasmtime rejects the module ({e})")),
         // Instantiation limits are configured alike but reported differently;
@@ -189,7 +246,11 @@ fn compare(case: &Case, ours: &Run, theirs: &Run) -> Result<usize, String> {
                 }
             }
             if ours_state != their_state {
-                return diverged("the final exported state differs".into());
+                let detail = match (ours_state, their_state) {
+                    (Some(a), Some(b)) => memory_difference(a, b),
+                    _ => String::new(),
+                };
+                return diverged(format!("the final exported state differs{detail}"));
             }
             Ok(ours_calls.len())
         }

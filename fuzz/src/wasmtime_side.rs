@@ -84,6 +84,8 @@ pub fn run(case: &Case) -> Run {
     // Wasm 3.0 is on by default; these two proposals are not.
     config.wasm_custom_page_sizes(true);
     config.wasm_wide_arithmetic(true);
+    // Shared memories are created (never shared between OS threads here).
+    config.shared_memory(true);
     let engine = match Engine::new(&config) {
         Ok(e) => e,
         Err(e) => return Run::Rejected(format!("engine: {e}")),
@@ -137,6 +139,12 @@ pub fn run(case: &Case) -> Run {
     for (name, ext) in exports {
         match ext {
             Extern::Memory(m) => state.memories.push((name, m.data(&store).to_vec())),
+            Extern::SharedMemory(m) => {
+                // SAFETY: no other thread has this memory; nothing writes it
+                // while it is read.
+                let bytes = m.data().iter().map(|c| unsafe { *c.get() }).collect();
+                state.memories.push((name, bytes));
+            }
             Extern::Global(g) => state.globals.push((name, from_val(&g.get(&mut store)))),
             Extern::Table(t) => {
                 let size = t.size(&store);

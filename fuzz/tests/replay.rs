@@ -51,7 +51,7 @@ fn core_differential_regressions() {
 #[test]
 fn core_differential_smoke() {
     let mut compared_calls = 0;
-    for data in smoke_inputs(300, 4096, 1) {
+    for data in smoke_inputs(500, 4096, 1) {
         match cmref_fuzz::core_differential::check(&data) {
             Ok(calls) => compared_calls += calls,
             Err(d) => panic!("{d}"),
