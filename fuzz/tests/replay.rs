@@ -73,3 +73,55 @@ fn never_crash_regressions() {
         cmref_fuzz::never_crash::check(&data);
     }
 }
+
+/// Guards the component inputs of `never_crash` against becoming vacuous:
+/// unmutated seeds run their exports, and many mutated ones still decode.
+#[test]
+fn never_crash_component_inputs_reach_execution() {
+    let seeds = cmref_interp::harness::component::SEEDS.len();
+    let mut ran = 0;
+    let mut decoded = 0;
+    for (i, data) in smoke_inputs(200, 7, 3).into_iter().enumerate() {
+        // Seed `i`, unmutated for the first ones, then one edit.
+        let input = if i < seeds {
+            vec![i as u8]
+        } else {
+            data[..4].to_vec()
+        };
+        let outcome = cmref_fuzz::never_crash::component_outcome(&input);
+        if i < seeds {
+            assert_eq!(outcome, "ran", "seed {i}");
+        }
+        ran += usize::from(outcome == "ran");
+        decoded += usize::from(outcome != "rejected");
+    }
+    assert!(
+        decoded >= 40,
+        "only {decoded} of 200 component inputs decoded"
+    );
+    assert!(ran >= 20, "only {ran} of 200 component inputs ran");
+}
+
+#[test]
+fn component_values_regressions() {
+    for (name, data) in inputs("component_values") {
+        if let Err(d) = cmref_fuzz::component_values::check(&data) {
+            panic!("{name}: {d}");
+        }
+    }
+}
+
+#[test]
+fn component_values_smoke() {
+    let mut compared_calls = 0;
+    for data in smoke_inputs(200, 2048, 4) {
+        match cmref_fuzz::component_values::check(&data) {
+            Ok(calls) => compared_calls += calls,
+            Err(d) => panic!("{d}"),
+        }
+    }
+    assert!(
+        compared_calls >= 360,
+        "only {compared_calls} calls compared"
+    );
+}

@@ -16,6 +16,8 @@ use crate::runtime::{Extern, Global, Instance, Memory, Table, Tag};
 use crate::values::{Func, Val};
 use wasmparser::ValType;
 
+pub mod component;
+
 /// The default (zero or null) of `ty` in `module`, or an error naming it.
 fn default_of(module: &Module, ty: ValType) -> Result<Val> {
     module
