@@ -1,8 +1,10 @@
 //! Running a `component_values` case in Wasmtime, through its dynamic
 //! component `Val` API.
 
+use std::sync::OnceLock;
 use wasmtime::component::{Component, Linker, Val};
-use wasmtime::{Config, Engine, Store};
+
+use wasmtime::{Config, Engine, OptLevel, Store};
 
 use crate::component_values::{Case, Run, Value};
 
@@ -79,20 +81,30 @@ fn from_val(v: &Val) -> Result<Value, String> {
     })
 }
 
+/// One engine for every input (see `wasmtime_side::engine`).
+fn engine() -> Option<&'static Engine> {
+    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = Config::new();
+            config.cranelift_opt_level(OptLevel::None);
+            config.wasm_component_model(true);
+            config.wasm_component_model_fixed_length_lists(true);
+            Engine::new(&config).ok()
+        })
+        .as_ref()
+}
+
 pub fn run(case: &Case) -> Run {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.wasm_component_model_fixed_length_lists(true);
-    let engine = match Engine::new(&config) {
-        Ok(e) => e,
-        Err(e) => return Run::Rejected(format!("engine: {e}")),
+    let Some(engine) = engine() else {
+        return Run::Rejected("the Wasmtime engine could not be created".into());
     };
-    let component = match Component::new(&engine, &case.wasm) {
+    let component = match Component::new(engine, &case.wasm) {
         Ok(c) => c,
         Err(e) => return Run::Rejected(format!("{e:#}")),
     };
-    let mut store = Store::new(&engine, ());
-    let instance = match Linker::new(&engine).instantiate(&mut store, &component) {
+    let mut store = Store::new(engine, ());
+    let instance = match Linker::new(engine).instantiate(&mut store, &component) {
         Ok(i) => i,
         Err(e) => return Run::NotInstantiated(format!("{e:#}")),
     };

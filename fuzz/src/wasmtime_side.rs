@@ -1,8 +1,10 @@
 //! Running a differential case in Wasmtime (Cranelift), configured with the
 //! same limits as cmref.
 
+use std::sync::OnceLock;
+
 use wasmtime::{
-    Config, Engine, Extern, GcHeapOutOfMemory, Instance, Module, Ref, Store, StoreLimits,
+    Config, Engine, Extern, GcHeapOutOfMemory, Instance, Module, OptLevel, Ref, Store, StoreLimits,
     StoreLimitsBuilder, ThrownException, Trap, Val, ValType,
 };
 
@@ -78,19 +80,31 @@ fn outcome(store: &mut Store<StoreLimits>, result: wasmtime::Result<Vec<Val>>) -
     }
 }
 
+/// One engine for every input: creating one per input costs more than
+/// running most inputs. Cranelift does not optimise: it compiles faster, and
+/// optimisation does not change what a program computes.
+fn engine() -> Option<&'static Engine> {
+    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = Config::new();
+            config.consume_fuel(true);
+            config.cranelift_opt_level(OptLevel::None);
+            // Wasm 3.0 is on by default; these two proposals are not.
+            config.wasm_custom_page_sizes(true);
+            config.wasm_wide_arithmetic(true);
+            // Shared memories are created (never shared between OS threads here).
+            config.shared_memory(true);
+            Engine::new(&config).ok()
+        })
+        .as_ref()
+}
+
 pub fn run(case: &Case) -> Run {
-    let mut config = Config::new();
-    config.consume_fuel(true);
-    // Wasm 3.0 is on by default; these two proposals are not.
-    config.wasm_custom_page_sizes(true);
-    config.wasm_wide_arithmetic(true);
-    // Shared memories are created (never shared between OS threads here).
-    config.shared_memory(true);
-    let engine = match Engine::new(&config) {
-        Ok(e) => e,
-        Err(e) => return Run::Rejected(format!("engine: {e}")),
+    let Some(engine) = engine() else {
+        return Run::Rejected("the Wasmtime engine could not be created".into());
     };
-    let module = match Module::new(&engine, &case.wasm) {
+    let module = match Module::new(engine, &case.wasm) {
         Ok(m) => m,
         Err(e) => return Run::Rejected(format!("{e:#}")),
     };
@@ -98,7 +112,7 @@ pub fn run(case: &Case) -> Run {
         .memory_size(MEMORY_LIMIT as usize)
         .table_elements(TABLE_LIMIT as usize)
         .build();
-    let mut store = Store::new(&engine, limits);
+    let mut store = Store::new(engine, limits);
     store.limiter(|l| l);
     let _ = store.set_fuel(FUEL);
     let instance = match Instance::new(&mut store, &module, &[]) {
