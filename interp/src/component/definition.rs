@@ -139,12 +139,28 @@ pub(crate) enum Canon {
     },
     TaskCancel,
     ThreadIndex,
+    /// A 🔀 built-in of the async ABI that cmref implements.
+    Async(AsyncCanon),
     /// A built-in that needs the async ABI; `checks_may_leave` says whether
     /// the spec starts it with `trap_if(not inst.may_leave)`.
     Builtin {
         name: &'static str,
         checks_may_leave: bool,
     },
+}
+
+/// The 🔀 and 🧵 built-ins cmref runs, with their immediates.
+#[derive(Clone, Debug)]
+pub(crate) enum AsyncCanon {
+    ThreadYield { cancellable: bool },
+    ThreadSuspend { cancellable: bool },
+    SubtaskDrop,
+    SubtaskCancel { async_: bool },
+    WaitableSetNew,
+    WaitableSetWait { cancellable: bool, memory: u32 },
+    WaitableSetPoll { cancellable: bool, memory: u32 },
+    WaitableSetDrop,
+    WaitableJoin,
 }
 
 /// One definition of a component, in binary order: each adds items to one
@@ -485,6 +501,41 @@ impl Builder {
                         },
                         CanonicalFunction::TaskCancel => Canon::TaskCancel,
                         CanonicalFunction::ThreadIndex => Canon::ThreadIndex,
+                        CanonicalFunction::ThreadYield { cancellable } => {
+                            Canon::Async(AsyncCanon::ThreadYield {
+                                cancellable: *cancellable,
+                            })
+                        }
+                        CanonicalFunction::ThreadSuspend { cancellable } => {
+                            Canon::Async(AsyncCanon::ThreadSuspend {
+                                cancellable: *cancellable,
+                            })
+                        }
+                        CanonicalFunction::SubtaskDrop => Canon::Async(AsyncCanon::SubtaskDrop),
+                        CanonicalFunction::SubtaskCancel { async_ } => {
+                            Canon::Async(AsyncCanon::SubtaskCancel { async_: *async_ })
+                        }
+                        CanonicalFunction::WaitableSetNew => {
+                            Canon::Async(AsyncCanon::WaitableSetNew)
+                        }
+                        CanonicalFunction::WaitableSetWait {
+                            cancellable,
+                            memory,
+                        } => Canon::Async(AsyncCanon::WaitableSetWait {
+                            cancellable: *cancellable,
+                            memory: *memory,
+                        }),
+                        CanonicalFunction::WaitableSetPoll {
+                            cancellable,
+                            memory,
+                        } => Canon::Async(AsyncCanon::WaitableSetPoll {
+                            cancellable: *cancellable,
+                            memory: *memory,
+                        }),
+                        CanonicalFunction::WaitableSetDrop => {
+                            Canon::Async(AsyncCanon::WaitableSetDrop)
+                        }
+                        CanonicalFunction::WaitableJoin => Canon::Async(AsyncCanon::WaitableJoin),
                         other => {
                             let (name, checks_may_leave) = canonical_builtin(other)
                                 .ok_or_else(|| Error::Unsupported(format!("{other:?}")))?;

@@ -32,7 +32,9 @@ use super::canonical::options::{
 };
 use super::canonical::resources::{Dtor, ResourceTypeInst};
 use super::convert::TypeConverter;
-use super::definition::{Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort};
+use super::definition::{
+    AsyncCanon, Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort,
+};
 use super::store::{Func, FuncInst, InstanceId, internal};
 use super::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
@@ -822,6 +824,7 @@ impl Frame<'_> {
                     Ok(vec![i32_val(canon_thread_index(store)?)])
                 })?;
             }
+            Canon::Async(b) => self.async_builtin(store, b)?,
             Canon::Builtin {
                 name,
                 checks_may_leave,
@@ -832,6 +835,84 @@ impl Frame<'_> {
                 })?;
             }
         }
+        Ok(())
+    }
+
+    /// Defines the next core function as one of the async built-ins cmref
+    /// runs.
+    fn async_builtin(&mut self, store: &mut Store, b: &AsyncCanon) -> Result<()> {
+        use super::canonical::canon::BuiltinResult::Return;
+        use super::canonical::canon_async as ca;
+        let unit = |r: Result<()>| r.map(|()| Return(Vec::new()));
+        match *b {
+            AsyncCanon::ThreadYield { cancellable } => {
+                self.builtin_blocking(store, move |s, _| ca::canon_thread_yield(s, cancellable))
+            }
+            AsyncCanon::ThreadSuspend { cancellable } => {
+                self.builtin_blocking(store, move |s, _| ca::canon_thread_suspend(s, cancellable))
+            }
+            AsyncCanon::SubtaskDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_subtask_drop(s, i32_arg(args)?))
+            }),
+            AsyncCanon::SubtaskCancel { async_ } => self.builtin_blocking(store, move |s, args| {
+                ca::canon_subtask_cancel(s, async_, i32_arg(args)?)
+            }),
+            AsyncCanon::WaitableSetNew => self.builtin_blocking(store, |s, _| {
+                Ok(Return(vec![i32_val(ca::canon_waitable_set_new(s)?)]))
+            }),
+            AsyncCanon::WaitableSetWait {
+                cancellable,
+                memory,
+            } => {
+                let mem = MemInst::new(store, get(&self.core_memories, memory, "core memory")?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (si, ptr) = two_args(args)?;
+                    ca::canon_waitable_set_wait(s, cancellable, mem, si, ptr)
+                })
+            }
+            AsyncCanon::WaitableSetPoll {
+                cancellable,
+                memory,
+            } => {
+                let mem = MemInst::new(store, get(&self.core_memories, memory, "core memory")?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (si, ptr) = two_args(args)?;
+                    Ok(Return(ca::canon_waitable_set_poll(
+                        s,
+                        cancellable,
+                        mem,
+                        si,
+                        ptr,
+                    )?))
+                })
+            }
+            AsyncCanon::WaitableSetDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_waitable_set_drop(s, i32_arg(args)?))
+            }),
+            AsyncCanon::WaitableJoin => self.builtin_blocking(store, move |s, args| {
+                let (wi, si) = two_args(args)?;
+                unit(ca::canon_waitable_join(s, wi, si as u32))
+            }),
+        }
+    }
+
+    /// Defines the next core function as a built-in that may block its
+    /// thread (a suspendable host function).
+    fn builtin_blocking(
+        &mut self,
+        store: &mut Store,
+        f: impl Fn(&mut Store, &[CoreVal]) -> Result<super::canonical::canon::BuiltinResult>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Result<()> {
+        let ty = core_func_type(self.def().types(), self.core_funcs.len() as u32)?;
+        let func = CoreFunc::new_host_suspendable(store, ty, move |caller, args| {
+            let store = caller.store();
+            let r = f(store, args);
+            super::canonical::canon_async::host_result(store, r)
+        });
+        self.core_funcs.push(func);
         Ok(())
     }
 
@@ -856,6 +937,15 @@ impl Frame<'_> {
 fn i32_arg(args: &[CoreVal]) -> Result<u32> {
     match args {
         [CoreVal::I32(x)] => Ok(*x as u32),
+        _ => Err(internal("built-in arguments")),
+    }
+}
+
+/// Two arguments: an `i32` index and an `i32` or `i64` pointer.
+fn two_args(args: &[CoreVal]) -> Result<(u32, u64)> {
+    match args {
+        [CoreVal::I32(a), CoreVal::I32(b)] => Ok((*a as u32, *b as u32 as u64)),
+        [CoreVal::I32(a), CoreVal::I64(b)] => Ok((*a as u32, *b as u64)),
         _ => Err(internal("built-in arguments")),
     }
 }

@@ -8,7 +8,6 @@ use super::abi::{
 use super::canon::check_handle_type;
 use super::concurrency::Subtask;
 use super::context::{BorrowScope, LiftLowerContext};
-use super::resources::HandleElem;
 use super::strings::load_string;
 use super::{trap, trap_if};
 use crate::component::store::internal;
@@ -141,7 +140,7 @@ pub(crate) fn convert_i32_to_char(_cx: &LiftLowerContext, i: u32) -> Result<char
 /// Implements `definitions.py::lift_error_context`. Error contexts are only
 /// made by the async built-ins, so no handle can be one.
 pub(crate) fn lift_error_context(cx: &LiftLowerContext, store: &Store, i: u32) -> Result<Val> {
-    let HandleElem::Resource(_) = store.component.inst(cx.inst)?.handles.get(i)?;
+    store.component.inst(cx.inst)?.handles.get(i)?;
     trap(format!("handle index {i} is not an error-context"))
 }
 
@@ -282,7 +281,8 @@ pub(crate) fn lift_own(
     i: u32,
     rt: ResourceType,
 ) -> Result<u32> {
-    let HandleElem::Resource(h) = store.component.inst_mut(cx.inst)?.handles.remove(i)?;
+    let h = store.component.inst_mut(cx.inst)?.handles.remove(i)?;
+    let h = h.resource(i)?.clone();
     check_handle_type(store, i, rt, h.rt)?;
     trap_if(
         h.num_lends != 0,
@@ -305,7 +305,13 @@ pub(crate) fn lift_borrow(
     let Some(BorrowScope::Subtask(subtask)) = cx.borrow_scope else {
         return Err(internal("lifting a borrow outside of a call"));
     };
-    let HandleElem::Resource(h) = store.component.inst(cx.inst)?.handles.get(i)?.clone();
+    let h = store
+        .component
+        .inst(cx.inst)?
+        .handles
+        .get(i)?
+        .resource(i)?
+        .clone();
     check_handle_type(store, i, rt, h.rt)?;
     Subtask::add_lender(store, subtask, cx.inst, i)?;
     Ok(h.rep)

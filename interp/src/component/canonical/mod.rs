@@ -14,7 +14,9 @@
 //! | `load`, `storing`, `strings` | Loading, Storing |
 //! | `flattening` | Flattening |
 //! | `lift_flat`, `lower_flat` | Flat Lifting, Flat Lowering, Lifting and Lowering Values |
+//! | `waitables` | Waitable State |
 //! | `canon` | Canonical Definitions |
+//! | `canon_async` | Canonical Definitions: the 🔀 built-ins that wait |
 //!
 //! Every function returns `Result`: the spec's `trap()` is an
 //! `Error::Trap` of kind [`TrapKind::CanonicalAbi`] whose message names the
@@ -22,6 +24,7 @@
 
 pub(crate) mod abi;
 pub(crate) mod canon;
+pub(crate) mod canon_async;
 pub(crate) mod concurrency;
 pub(crate) mod context;
 pub(crate) mod flattening;
@@ -34,6 +37,7 @@ pub(crate) mod resources;
 pub(crate) mod storing;
 pub(crate) mod strings;
 pub(crate) mod table;
+pub(crate) mod waitables;
 
 #[cfg(test)]
 mod tests;
