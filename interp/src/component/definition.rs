@@ -2,6 +2,7 @@
 //! with wasmparser, recording each definition in index-space order so that
 //! instantiation can replay them.
 
+use super::canonical::streams::EndKind;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -152,15 +153,61 @@ pub(crate) enum Canon {
 /// The 🔀 and 🧵 built-ins cmref runs, with their immediates.
 #[derive(Clone, Debug)]
 pub(crate) enum AsyncCanon {
-    ThreadYield { cancellable: bool },
-    ThreadSuspend { cancellable: bool },
+    ThreadYield {
+        cancellable: bool,
+    },
+    ThreadSuspend {
+        cancellable: bool,
+    },
     SubtaskDrop,
-    SubtaskCancel { async_: bool },
+    SubtaskCancel {
+        async_: bool,
+    },
     WaitableSetNew,
-    WaitableSetWait { cancellable: bool, memory: u32 },
-    WaitableSetPoll { cancellable: bool, memory: u32 },
+    WaitableSetWait {
+        cancellable: bool,
+        memory: u32,
+    },
+    WaitableSetPoll {
+        cancellable: bool,
+        memory: u32,
+    },
     WaitableSetDrop,
     WaitableJoin,
+    /// `stream.new` / `future.new` of the type at `ty`.
+    New {
+        ty: u32,
+        future: bool,
+    },
+    /// `{stream,future}.{read,write}`.
+    Copy {
+        ty: u32,
+        kind: EndKind,
+        options: Vec<CanonicalOption>,
+    },
+    /// `{stream,future}.cancel-{read,write}`.
+    CancelCopy {
+        ty: u32,
+        kind: EndKind,
+        async_: bool,
+    },
+    /// `{stream,future}.drop-{readable,writable}`.
+    Drop {
+        ty: u32,
+        kind: EndKind,
+    },
+}
+
+fn copy(ty: u32, kind: EndKind, options: &[CanonicalOption]) -> Canon {
+    Canon::Async(AsyncCanon::Copy {
+        ty,
+        kind,
+        options: options.to_vec(),
+    })
+}
+
+fn cancel(ty: u32, kind: EndKind, async_: bool) -> Canon {
+    Canon::Async(AsyncCanon::CancelCopy { ty, kind, async_ })
 }
 
 /// One definition of a component, in binary order: each adds items to one
@@ -536,6 +583,62 @@ impl Builder {
                             Canon::Async(AsyncCanon::WaitableSetDrop)
                         }
                         CanonicalFunction::WaitableJoin => Canon::Async(AsyncCanon::WaitableJoin),
+                        CanonicalFunction::StreamNew { ty } => Canon::Async(AsyncCanon::New {
+                            ty: *ty,
+                            future: false,
+                        }),
+                        CanonicalFunction::FutureNew { ty } => Canon::Async(AsyncCanon::New {
+                            ty: *ty,
+                            future: true,
+                        }),
+                        CanonicalFunction::StreamRead { ty, options } => {
+                            copy(*ty, EndKind::ReadableStream, options)
+                        }
+                        CanonicalFunction::StreamWrite { ty, options } => {
+                            copy(*ty, EndKind::WritableStream, options)
+                        }
+                        CanonicalFunction::FutureRead { ty, options } => {
+                            copy(*ty, EndKind::ReadableFuture, options)
+                        }
+                        CanonicalFunction::FutureWrite { ty, options } => {
+                            copy(*ty, EndKind::WritableFuture, options)
+                        }
+                        CanonicalFunction::StreamCancelRead { ty, async_ } => {
+                            cancel(*ty, EndKind::ReadableStream, *async_)
+                        }
+                        CanonicalFunction::StreamCancelWrite { ty, async_ } => {
+                            cancel(*ty, EndKind::WritableStream, *async_)
+                        }
+                        CanonicalFunction::FutureCancelRead { ty, async_ } => {
+                            cancel(*ty, EndKind::ReadableFuture, *async_)
+                        }
+                        CanonicalFunction::FutureCancelWrite { ty, async_ } => {
+                            cancel(*ty, EndKind::WritableFuture, *async_)
+                        }
+                        CanonicalFunction::StreamDropReadable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::ReadableStream,
+                            })
+                        }
+                        CanonicalFunction::StreamDropWritable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::WritableStream,
+                            })
+                        }
+                        CanonicalFunction::FutureDropReadable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::ReadableFuture,
+                            })
+                        }
+                        CanonicalFunction::FutureDropWritable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::WritableFuture,
+                            })
+                        }
                         other => {
                             let (name, checks_may_leave) = canonical_builtin(other)
                                 .ok_or_else(|| Error::Unsupported(format!("{other:?}")))?;

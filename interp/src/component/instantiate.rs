@@ -843,6 +843,7 @@ impl Frame<'_> {
     fn async_builtin(&mut self, store: &mut Store, b: &AsyncCanon) -> Result<()> {
         use super::canonical::canon::BuiltinResult::Return;
         use super::canonical::canon_async as ca;
+        use super::canonical::streams::{self, EndKind};
         let unit = |r: Result<()>| r.map(|()| Return(Vec::new()));
         match *b {
             AsyncCanon::ThreadYield { cancellable } => {
@@ -893,6 +894,62 @@ impl Frame<'_> {
                 let (wi, si) = two_args(args)?;
                 unit(ca::canon_waitable_join(s, wi, si as u32))
             }),
+            AsyncCanon::New { ty, future } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, _| {
+                    let v = streams::canon_new(s, t.clone(), future)?;
+                    Ok(Return(vec![CoreVal::I64(v as i64)]))
+                })
+            }
+            AsyncCanon::Copy {
+                ty,
+                kind,
+                ref options,
+            } => {
+                let t = self.elem_type_at(ty)?;
+                let opts = Arc::new(self.options(store, options)?);
+                let future = matches!(kind, EndKind::ReadableFuture | EndKind::WritableFuture);
+                self.builtin_blocking(store, move |s, args| {
+                    let (i, ptr, n) = match args {
+                        [CoreVal::I32(i), p, n] if !future => {
+                            (*i as u32, ptr_arg(p)?, Some(ptr_arg(n)?))
+                        }
+                        [CoreVal::I32(i), p] if future => (*i as u32, ptr_arg(p)?, None),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    streams::canon_copy(s, kind, &t, &opts, i, ptr, n)
+                })
+            }
+            AsyncCanon::CancelCopy { ty, kind, async_ } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, args| {
+                    streams::canon_cancel_copy(s, kind, &t, async_, i32_arg(args)?)
+                })
+            }
+            AsyncCanon::Drop { ty, kind } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, args| {
+                    unit(streams::canon_drop(s, kind, &t, i32_arg(args)?))
+                })
+            }
+        }
+    }
+
+    /// The element type of the `stream` or `future` type at `index`.
+    fn elem_type_at(&mut self, index: u32) -> Result<Option<ValType>> {
+        let types = self.closure.def.types();
+        if index >= types.component_type_count() {
+            return Err(internal("type index out of range"));
+        }
+        let ComponentAnyTypeId::Defined(id) = types.component_any_type_at(index) else {
+            return Err(internal("stream or future of a non-value type"));
+        };
+        let t =
+            self.convert(|c| c.valtype(&wasmparser::component_types::ComponentValType::Type(id)))?;
+        match t {
+            ValType::Stream(s) => Ok(s.t.clone()),
+            ValType::Future(f) => Ok(f.t.clone()),
+            _ => Err(internal("stream or future built-in of another type")),
         }
     }
 
@@ -937,6 +994,15 @@ impl Frame<'_> {
 fn i32_arg(args: &[CoreVal]) -> Result<u32> {
     match args {
         [CoreVal::I32(x)] => Ok(*x as u32),
+        _ => Err(internal("built-in arguments")),
+    }
+}
+
+/// A pointer or length argument (`i32`, or `i64` for a 64-bit memory).
+fn ptr_arg(v: &CoreVal) -> Result<u64> {
+    match v {
+        CoreVal::I32(x) => Ok(*x as u32 as u64),
+        CoreVal::I64(x) => Ok(*x as u64),
         _ => Err(internal("built-in arguments")),
     }
 }

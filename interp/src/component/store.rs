@@ -43,6 +43,15 @@ pub(crate) struct SubtaskId(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct WsetId(pub(crate) u32);
 
+/// A stream or future end (`definitions.py::CopyEnd`) in the store's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct EndId(pub(crate) u32);
+
+/// The shared state of a stream or future (`SharedStreamImpl`,
+/// `SharedFutureImpl`) in the store's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SharedId(pub(crate) u32);
+
 /// A host implementation of a component function: arguments in, results
 /// out (at most one, as component functions have at most one result).
 pub type HostFn = dyn Fn(&mut Store, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync;
@@ -143,6 +152,8 @@ pub(crate) struct ComponentStore {
     pub(crate) threads: Arena<Thread>,
     pub(crate) subtasks: Arena<Subtask>,
     pub(crate) wsets: Arena<WaitableSet>,
+    pub(crate) ends: Arena<super::canonical::streams::CopyEnd>,
+    pub(crate) shared: Arena<super::canonical::streams::Shared>,
     /// The results of the embedder's calls (`Store.invoke`'s `on_resolve`
     /// stores them here), by call.
     pub(crate) host_results: Arena<Option<Vec<Val>>>,

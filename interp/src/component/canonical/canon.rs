@@ -581,6 +581,7 @@ fn finish_block(store: &mut Store, after: AfterBlock, cancelled: bool) -> Result
             super::canon_async::unpack_event(store, mem, ptr, event)
         }
         AfterBlock::LowerResolved(subtask) => lower_resolved(store, subtask),
+        AfterBlock::CopyDone { end, index } => super::streams::finish_copy(store, end, index),
         AfterBlock::CancelResolved { subtask, index } => {
             super::canon_async::finish_subtask_cancel(store, subtask, index)
         }

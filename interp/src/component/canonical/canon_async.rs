@@ -152,6 +152,7 @@ pub(crate) fn canon_waitable_join(store: &mut Store, wi: u32, si: u32) -> Result
     let inst = leaving_instance(store)?;
     let w = match store.component.inst(inst)?.handles.get(wi)? {
         HandleElem::Subtask(s) => WaitableRef::Subtask(*s),
+        HandleElem::End(e) => WaitableRef::End(*e),
         _ => return trap(format!("handle index {wi} is not a waitable")),
     };
     trap_if(

@@ -159,6 +159,12 @@ pub(crate) enum AfterBlock {
     },
     /// A synchronous `canon_lower` whose subtask had not resolved.
     LowerResolved(SubtaskId),
+    /// A synchronous stream or future copy (or cancellation) waiting for
+    /// the end's event.
+    CopyDone {
+        end: crate::component::store::EndId,
+        index: u32,
+    },
     /// A synchronous `subtask.cancel` waiting for the subtask's event.
     CancelResolved { subtask: SubtaskId, index: u32 },
 }

@@ -13,7 +13,7 @@ use super::{trap, trap_if};
 use crate::component::store::internal;
 use crate::component::types::{ResourceType, ValType};
 use crate::component::values::{Resource, Val};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nondet::{F32_CANONICAL_NAN, F64_CANONICAL_NAN};
 use crate::runtime::store::Store;
 
@@ -65,8 +65,14 @@ pub(crate) fn load(cx: &LiftLowerContext, store: &mut Store, ptr: u64, t: &ValTy
                 rep: lift_borrow(cx, store, i, rt)?,
             })
         }
-        Despecialized::Stream(_) => lift_stream(cx, load_int(cx, store, ptr, 4)? as u32)?,
-        Despecialized::Future(_) => lift_future(cx, load_int(cx, store, ptr, 4)? as u32)?,
+        Despecialized::Stream(e) => {
+            let i = load_int(cx, store, ptr, 4)? as u32;
+            lift_stream(cx, store, i, e)?
+        }
+        Despecialized::Future(e) => {
+            let i = load_int(cx, store, ptr, 4)? as u32;
+            lift_future(cx, store, i, e)?
+        }
     })
 }
 
@@ -318,17 +324,37 @@ pub(crate) fn lift_borrow(
 }
 
 /// Implements `definitions.py::lift_stream`.
-pub(crate) fn lift_stream(_cx: &LiftLowerContext, _i: u32) -> Result<Val> {
-    Err(Error::Unsupported(
-        "`stream` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lift_stream(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    i: u32,
+    t: Option<&ValType>,
+) -> Result<Val> {
+    let shared = super::streams::lift_async_value(
+        store,
+        cx.inst,
+        i,
+        super::streams::EndKind::ReadableStream,
+        t,
+    )?;
+    Ok(Val::Stream(shared))
 }
 
 /// Implements `definitions.py::lift_future`.
-pub(crate) fn lift_future(_cx: &LiftLowerContext, _i: u32) -> Result<Val> {
-    Err(Error::Unsupported(
-        "`future` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lift_future(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    i: u32,
+    t: Option<&ValType>,
+) -> Result<Val> {
+    let shared = super::streams::lift_async_value(
+        store,
+        cx.inst,
+        i,
+        super::streams::EndKind::ReadableFuture,
+        t,
+    )?;
+    Ok(Val::Future(shared))
 }
 
 /// The value a loaded list is for the type it was loaded as: a list, or the

@@ -15,6 +15,7 @@
 //! | `flattening` | Flattening |
 //! | `lift_flat`, `lower_flat` | Flat Lifting, Flat Lowering, Lifting and Lowering Values |
 //! | `waitables` | Waitable State |
+//! | `streams` | Buffer, Stream and Future State; the `stream.*`/`future.*` built-ins |
 //! | `canon` | Canonical Definitions |
 //! | `canon_async` | Canonical Definitions: the 🔀 built-ins that wait |
 //!
@@ -35,6 +36,7 @@ pub(crate) mod lower_flat;
 pub(crate) mod options;
 pub(crate) mod resources;
 pub(crate) mod storing;
+pub(crate) mod streams;
 pub(crate) mod strings;
 pub(crate) mod table;
 pub(crate) mod waitables;

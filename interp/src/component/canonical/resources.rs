@@ -46,6 +46,7 @@ pub(crate) enum HandleElem {
     Resource(ResourceHandle),
     Subtask(crate::component::store::SubtaskId),
     WaitableSet(crate::component::store::WsetId),
+    End(crate::component::store::EndId),
 }
 
 impl HandleElem {

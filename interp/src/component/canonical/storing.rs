@@ -72,8 +72,14 @@ pub(crate) fn store(
             let i = lower_borrow(cx, store, r.rep, rt)?;
             store_int(cx, store, i as u64, ptr, 4)
         }
-        (Despecialized::Stream(_), _) => lower_stream(),
-        (Despecialized::Future(_), _) => lower_future(),
+        (Despecialized::Stream(_), Val::Stream(s)) => {
+            let i = lower_stream(cx, store, *s)?;
+            store_int(cx, store, i as u64, ptr, 4)
+        }
+        (Despecialized::Future(_), Val::Future(s)) => {
+            let i = lower_future(cx, store, *s)?;
+            store_int(cx, store, i as u64, ptr, 4)
+        }
         (Despecialized::ErrorContext, _) => lower_error_context(),
         _ => Err(mismatch(v, t)),
     }
@@ -392,15 +398,19 @@ pub(crate) fn lower_borrow(
 }
 
 /// Implements `definitions.py::lower_stream`.
-pub(crate) fn lower_stream() -> Result<()> {
-    Err(Error::Unsupported(
-        "`stream` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lower_stream(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    v: crate::component::values::AsyncValue,
+) -> Result<u32> {
+    super::streams::lower_async_value(store, cx.inst, v, super::streams::EndKind::ReadableStream)
 }
 
 /// Implements `definitions.py::lower_future`.
-pub(crate) fn lower_future() -> Result<()> {
-    Err(Error::Unsupported(
-        "`future` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lower_future(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    v: crate::component::values::AsyncValue,
+) -> Result<u32> {
+    super::streams::lower_async_value(store, cx.inst, v, super::streams::EndKind::ReadableFuture)
 }

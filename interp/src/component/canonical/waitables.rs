@@ -6,13 +6,12 @@
 
 use super::concurrency::{Subtask, current_task};
 use super::trap_if;
-use crate::component::store::{SubtaskId, WsetId, internal};
+use crate::component::store::{EndId, SubtaskId, WsetId, internal};
 use crate::error::Result;
 use crate::runtime::store::Store;
 
 /// `definitions.py::EventCode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // the stream and future codes come with streams and futures
 pub(crate) enum EventCode {
     None = 0,
     Subtask = 1,
@@ -30,6 +29,7 @@ pub(crate) type EventTuple = (EventCode, u32, u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WaitableRef {
     Subtask(SubtaskId),
+    End(EndId),
 }
 
 /// The closure a waitable's `pending_event` holds, as data.
@@ -37,6 +37,12 @@ pub(crate) enum WaitableRef {
 pub(crate) enum PendingEvent {
     /// `canon_lower`'s `subtask_event`: the subtask's handle index.
     Subtask { index: u32 },
+    /// `stream_event` or `future_event` with its bound arguments
+    /// (`reclaim`: whether `reclaim_buffer` resets the pending copy).
+    Copy {
+        result: super::streams::CopyResult,
+        reclaim: bool,
+    },
 }
 
 /// `definitions.py::Waitable`.
@@ -51,6 +57,7 @@ pub(crate) struct Waitable {
 pub(crate) fn waitable(store: &Store, w: WaitableRef) -> Result<&Waitable> {
     match w {
         WaitableRef::Subtask(s) => Ok(&store.component.subtasks.get(s.0)?.waitable),
+        WaitableRef::End(e) => Ok(&store.component.ends.get(e.0)?.waitable),
     }
 }
 
@@ -58,6 +65,7 @@ pub(crate) fn waitable(store: &Store, w: WaitableRef) -> Result<&Waitable> {
 pub(crate) fn waitable_mut(store: &mut Store, w: WaitableRef) -> Result<&mut Waitable> {
     match w {
         WaitableRef::Subtask(s) => Ok(&mut store.component.subtasks.get_mut(s.0)?.waitable),
+        WaitableRef::End(e) => Ok(&mut store.component.ends.get_mut(e.0)?.waitable),
     }
 }
 
@@ -89,6 +97,10 @@ pub(crate) fn get_pending_event(store: &mut Store, w: WaitableRef) -> Result<Eve
             let state = store.component.subtasks.get(s.0)?.state as u32;
             Ok((EventCode::Subtask, index, state))
         }
+        (PendingEvent::Copy { result, reclaim }, WaitableRef::End(e)) => {
+            super::streams::copy_event(store, e, result, reclaim)
+        }
+        _ => Err(internal("a pending event of another waitable kind")),
     }
 }
 
