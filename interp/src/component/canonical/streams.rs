@@ -513,7 +513,9 @@ pub(crate) fn canon_copy(
             (CopyState::Done, EndKind::WritableFuture) => {
                 "cannot write to future after previous write succeeded or readable end dropped"
             }
-            _ => "a copy is already in progress on this end",
+            _ => {
+                "cannot have concurrent operations active on a future/stream (a copy is already in progress on this end)"
+            }
         };
         return trap(why);
     }
