@@ -174,6 +174,16 @@ pub(crate) enum AsyncCanon {
     },
     WaitableSetDrop,
     WaitableJoin,
+    ThreadNewIndirect {
+        table: u32,
+    },
+    ThreadResumeLater,
+    /// `thread.{suspend,yield}-then-{resume,promote}`.
+    ThreadSwitch {
+        cancellable: bool,
+        yield_: bool,
+        promote: bool,
+    },
     /// `stream.new` / `future.new` of the type at `ty`.
     New {
         ty: u32,
@@ -203,6 +213,14 @@ fn copy(ty: u32, kind: EndKind, options: &[CanonicalOption]) -> Canon {
         ty,
         kind,
         options: options.to_vec(),
+    })
+}
+
+fn switch(cancellable: bool, yield_: bool, promote: bool) -> Canon {
+    Canon::Async(AsyncCanon::ThreadSwitch {
+        cancellable,
+        yield_,
+        promote,
     })
 }
 
@@ -583,6 +601,26 @@ impl Builder {
                             Canon::Async(AsyncCanon::WaitableSetDrop)
                         }
                         CanonicalFunction::WaitableJoin => Canon::Async(AsyncCanon::WaitableJoin),
+                        CanonicalFunction::ThreadNewIndirect { table_index, .. } => {
+                            Canon::Async(AsyncCanon::ThreadNewIndirect {
+                                table: *table_index,
+                            })
+                        }
+                        CanonicalFunction::ThreadResumeLater => {
+                            Canon::Async(AsyncCanon::ThreadResumeLater)
+                        }
+                        CanonicalFunction::ThreadSuspendThenResume { cancellable } => {
+                            switch(*cancellable, false, false)
+                        }
+                        CanonicalFunction::ThreadYieldThenResume { cancellable } => {
+                            switch(*cancellable, true, false)
+                        }
+                        CanonicalFunction::ThreadSuspendThenPromote { cancellable } => {
+                            switch(*cancellable, false, true)
+                        }
+                        CanonicalFunction::ThreadYieldThenPromote { cancellable } => {
+                            switch(*cancellable, true, true)
+                        }
                         CanonicalFunction::StreamNew { ty } => Canon::Async(AsyncCanon::New {
                             ty: *ty,
                             future: false,

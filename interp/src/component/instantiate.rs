@@ -894,6 +894,32 @@ impl Frame<'_> {
                 let (wi, si) = two_args(args)?;
                 unit(ca::canon_waitable_join(s, wi, si as u32))
             }),
+            AsyncCanon::ThreadNewIndirect { table } => {
+                let table = get(&self.core_tables, table, "core table")?;
+                self.builtin_blocking(store, move |s, args| {
+                    let (fi, c) = match args {
+                        [CoreVal::I32(fi), c] => (*fi as u32, *c),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    let i = ca::canon_thread_new_indirect(s, table, fi, c)?;
+                    Ok(Return(vec![i32_val(i)]))
+                })
+            }
+            AsyncCanon::ThreadResumeLater => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_thread_resume_later(s, i32_arg(args)?))
+            }),
+            AsyncCanon::ThreadSwitch {
+                cancellable,
+                yield_,
+                promote,
+            } => self.builtin_blocking(store, move |s, args| {
+                let i = i32_arg(args)?;
+                if promote {
+                    ca::canon_thread_switch_then_promote(s, cancellable, i, yield_)
+                } else {
+                    ca::canon_thread_switch_then_resume(s, cancellable, i, yield_)
+                }
+            }),
             AsyncCanon::New { ty, future } => {
                 let t = self.elem_type_at(ty)?;
                 self.builtin_blocking(store, move |s, _| {

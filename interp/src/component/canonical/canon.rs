@@ -374,7 +374,8 @@ pub(crate) fn canon_lift(
             }
             if ready.is_empty() {
                 return trap(
-                    "cannot block a synchronous task before returning (no other thread of the \
+                    "cannot block a synchronous task before returning (deadlock detected: \
+                     event loop cannot make further progress; no other thread of the \
                      instance is ready to run)",
                 );
             }
@@ -429,7 +430,7 @@ pub(crate) fn unpack_callback_result(packed: u32) -> Result<(CallbackCode, u32)>
 /// Implements `definitions.py::call_and_trap_on_throw`, split in two: this
 /// prepares the call on a new core thread, [`resume_core`] runs it and turns
 /// an exception that leaves the core function into a trap.
-fn call_and_trap_on_throw(
+pub(crate) fn call_and_trap_on_throw(
     store: &mut Store,
     callee: CoreFunc,
     args: &[CoreVal],
@@ -438,7 +439,7 @@ fn call_and_trap_on_throw(
 }
 
 /// How far a core thread got.
-enum CoreStep {
+pub(crate) enum CoreStep {
     Finished(Vec<CoreVal>),
     /// A built-in blocked the thread (the spec's `block()`).
     Blocked(Box<BuiltinBlock>),
@@ -448,7 +449,7 @@ enum CoreStep {
 /// in) until it returns or a built-in blocks it. A `memory.atomic.wait`
 /// runs alone, as in `Store::call` (it times out, or nothing can ever
 /// notify it); an uncaught exception traps (`call_and_trap_on_throw`).
-fn resume_core(
+pub(crate) fn resume_core(
     store: &mut Store,
     thread: &mut CoreThread,
     host_results: &[CoreVal],
@@ -573,7 +574,11 @@ pub(crate) enum BuiltinResult {
 }
 
 /// Runs the rest of a blocked built-in when its thread is resumed.
-fn finish_block(store: &mut Store, after: AfterBlock, cancelled: bool) -> Result<Vec<CoreVal>> {
+pub(crate) fn finish_block(
+    store: &mut Store,
+    after: AfterBlock,
+    cancelled: bool,
+) -> Result<Vec<CoreVal>> {
     match after {
         AfterBlock::Cancelled => Ok(vec![CoreVal::I32(cancelled as i32)]),
         AfterBlock::WaitEvent { wset, mem, ptr } => {

@@ -4,20 +4,25 @@
 //! function suspends the core thread (`HostResult::Suspend`), and the rest
 //! of the built-in ([`AfterBlock`]) runs when the thread is resumed.
 
-use super::canon::{BuiltinResult, finish_wait_for_event};
+use super::canon::{
+    BuiltinResult, CoreStep, call_and_trap_on_throw, finish_block, finish_wait_for_event,
+    resume_core,
+};
 use super::concurrency::{
-    AfterBlock, BuiltinBlock, ReadyFunc, Subtask, Thread, Wait, current_instance, current_thread,
+    AfterBlock, Block, BuiltinBlock, Continuation, ReadyFunc, Step, Subtask, Task, Thread, Wait,
+    current_instance, current_task, current_thread,
 };
 use super::instance::check_may_leave;
 use super::options::MemInst;
 use super::resources::HandleElem;
 use super::waitables::{self, EventTuple, WaitableRef, WaitableSet};
 use super::{trap, trap_if};
-use crate::component::store::{InstanceId, SubtaskId, WsetId, internal};
+use crate::component::store::{InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal};
 use crate::error::{Result, Trap};
 use crate::runtime::host::HostResult;
 use crate::runtime::store::Store;
-use crate::values::Val as CoreVal;
+use crate::runtime::thread::Thread as CoreThread;
+use crate::values::{Func as CoreFunc, Val as CoreVal};
 
 /// `definitions.py::BLOCKED`.
 pub(crate) const BLOCKED: u32 = 0xffff_ffff;
@@ -157,7 +162,8 @@ pub(crate) fn canon_waitable_join(store: &mut Store, wi: u32, si: u32) -> Result
     };
     trap_if(
         waitables::waitable(store, w)?.has_sync_waiter,
-        "waitable.join: a synchronous call is waiting on the waitable",
+        "waitable cannot be used synchronously while added to a waitable set \
+         (waitable.join: a synchronous call is waiting on the waitable)",
     )?;
     let wset = if si == 0 {
         None
@@ -273,4 +279,175 @@ fn cancelled_result(wait: Wait) -> BuiltinResult {
             after: AfterBlock::Cancelled,
         }),
     }
+}
+
+/// `canon_thread_new_indirect`'s `thread_func` as a state machine: call
+/// `f(c)` on a core thread, then unregister the thread from its task.
+#[derive(Debug)]
+pub(crate) struct ExplicitThread {
+    f: CoreFunc,
+    c: CoreVal,
+    task: TaskId,
+    /// The running core call, and the rest of the built-in it blocked in.
+    core: Option<(CoreThread, Option<AfterBlock>)>,
+}
+
+impl ExplicitThread {
+    pub(crate) fn step(&mut self, store: &mut Store, cancelled: bool) -> Result<Step> {
+        let (mut thread, after) = match self.core.take() {
+            Some(core) => core,
+            None => (call_and_trap_on_throw(store, self.f, &[self.c])?, None),
+        };
+        let results = match after {
+            Some(after) => finish_block(store, after, cancelled)?,
+            None => Vec::new(),
+        };
+        match resume_core(store, &mut thread, &results)? {
+            CoreStep::Blocked(b) => {
+                let b = *b;
+                self.core = Some((thread, Some(b.after)));
+                Ok(Step::Blocked(b.block))
+            }
+            CoreStep::Finished(_) => {
+                let me = current_thread(store)?;
+                Task::unregister_thread(store, self.task, me)?;
+                Ok(Step::Done)
+            }
+        }
+    }
+}
+
+/// The thread a thread index of the current instance names.
+fn thread_at(store: &Store, inst: InstanceId, i: u32) -> Result<ThreadId> {
+    Ok(*store.component.inst(inst)?.threads.get(i)?)
+}
+
+/// Implements `definitions.py::canon_thread_new_indirect`: `f` is the
+/// table's element at `fi`, which must have the type `(func (param t))`
+/// for the type `t` of `c`.
+pub(crate) fn canon_thread_new_indirect(
+    store: &mut Store,
+    table: crate::runtime::Table,
+    fi: u32,
+    c: CoreVal,
+) -> Result<u32> {
+    let task = current_task(store)?;
+    leaving_instance(store)?;
+    let slot = store
+        .tables
+        .get(table.0 as usize)
+        .ok_or_else(|| internal("thread.new-indirect table"))?
+        .get(fi as u64);
+    let Ok(slot) = slot else {
+        return trap(format!(
+            "thread.new-indirect: table index {fi} is out of bounds"
+        ));
+    };
+    let Some(addr) = crate::values::func_ref_addr(slot) else {
+        return trap(format!(
+            "thread.new-indirect: table element {fi} is a null reference"
+        ));
+    };
+    let f = CoreFunc(addr);
+    let ft = store.func_type(f)?;
+    let param = match c {
+        CoreVal::I64(_) => wasmparser::ValType::I64,
+        _ => wasmparser::ValType::I32,
+    };
+    let expected = wasmparser::FuncType::new([param], []);
+    trap_if(
+        ft != expected,
+        &format!(
+            "thread.new-indirect: the function at table index {fi} has type {ft}, expected {expected}"
+        ),
+    )?;
+    let call = ExplicitThread {
+        f,
+        c,
+        task,
+        core: None,
+    };
+    let new_thread = Thread::new(store, task, Continuation::Explicit(Box::new(call)));
+    Task::register_thread(store, task, new_thread)?;
+    store
+        .component
+        .threads
+        .get(new_thread.0)?
+        .index
+        .ok_or_else(|| internal("registered thread without an index"))
+}
+
+/// Implements `definitions.py::canon_thread_resume_later`.
+pub(crate) fn canon_thread_resume_later(store: &mut Store, i: u32) -> Result<()> {
+    let inst = leaving_instance(store)?;
+    let other = thread_at(store, inst, i)?;
+    trap_if(
+        !store.component.threads.get(other.0)?.suspended(),
+        &format!("thread.resume-later: thread {i} is not suspended"),
+    )?;
+    Thread::resume_later(store, other)
+}
+
+/// `Thread.{suspend,yield}_then_resume`: block, switching to `other`
+/// (`yield_`: staying ready meanwhile).
+fn switch_to(
+    store: &mut Store,
+    cancellable: bool,
+    other: ThreadId,
+    yield_: bool,
+) -> Result<BuiltinResult> {
+    let thread = current_thread(store)?;
+    let task = store.component.threads.get(thread.0)?.task;
+    if Task::deliver_pending_cancel(store, task, cancellable)? {
+        return Ok(cancelled_result(Wait::Now(true)));
+    }
+    Ok(cancelled_result(Wait::Block(Block {
+        ready: yield_.then_some(ReadyFunc::Always),
+        cancellable,
+        switch_to: Some(other),
+    })))
+}
+
+/// Implements `definitions.py::canon_thread_suspend_then_resume` (`yield_`
+/// false) and `canon_thread_yield_then_resume` (`yield_` true).
+pub(crate) fn canon_thread_switch_then_resume(
+    store: &mut Store,
+    cancellable: bool,
+    i: u32,
+    yield_: bool,
+) -> Result<BuiltinResult> {
+    let inst = leaving_instance(store)?;
+    let other = thread_at(store, inst, i)?;
+    trap_if(
+        !store.component.threads.get(other.0)?.suspended(),
+        &format!("thread {i} is not suspended, so it cannot be resumed"),
+    )?;
+    switch_to(store, cancellable, other, yield_)
+}
+
+/// Implements `definitions.py::canon_thread_suspend_then_promote` (`yield_`
+/// false) and `canon_thread_yield_then_promote` (`yield_` true).
+pub(crate) fn canon_thread_switch_then_promote(
+    store: &mut Store,
+    cancellable: bool,
+    i: u32,
+    yield_: bool,
+) -> Result<BuiltinResult> {
+    let inst = leaving_instance(store)?;
+    let other = thread_at(store, inst, i)?;
+    let thread = current_thread(store)?;
+    let task = store.component.threads.get(thread.0)?.task;
+    if Task::deliver_pending_cancel(store, task, cancellable)? {
+        return Ok(cancelled_result(Wait::Now(true)));
+    }
+    if Thread::ready(store, other)? {
+        Thread::promote(store, other)?;
+        return switch_to(store, cancellable, other, yield_);
+    }
+    let wait = if yield_ {
+        Thread::wait_until(store, thread, ReadyFunc::Always, cancellable)?
+    } else {
+        Thread::suspend(store, thread, cancellable)?
+    };
+    Ok(cancelled_result(wait))
 }

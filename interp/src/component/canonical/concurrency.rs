@@ -125,6 +125,8 @@ impl ReadyFunc {
 pub(crate) enum Continuation {
     /// `canon_lift`'s `thread_func`.
     Lift(Box<LiftCall>),
+    /// `canon_thread_new_indirect`'s `thread_func`.
+    Explicit(Box<super::canon_async::ExplicitThread>),
 }
 
 /// How a thread blocks (`block_internal`): what it waits for (`None`:
@@ -134,6 +136,8 @@ pub(crate) enum Continuation {
 pub(crate) struct Block {
     pub(crate) ready: Option<ReadyFunc>,
     pub(crate) cancellable: bool,
+    /// `block(switch_to)`: the suspended thread to resume in its place.
+    pub(crate) switch_to: Option<ThreadId>,
 }
 
 /// The payload of a blocking built-in's `HostResult::Suspend`: how its
@@ -190,6 +194,7 @@ impl Continuation {
     fn step(&mut self, store: &mut Store, cancelled: bool) -> Result<Step> {
         match self {
             Continuation::Lift(call) => call.step(store, cancelled),
+            Continuation::Explicit(call) => call.step(store, cancelled),
         }
     }
 }
@@ -212,7 +217,6 @@ impl Thread {
     }
 
     /// `Thread.suspended`.
-    #[allow(dead_code)] // used by the `thread.*` built-ins that resume others
     pub(crate) fn suspended(&self) -> bool {
         !self.running() && self.ready_func.is_none()
     }
@@ -263,44 +267,62 @@ impl Thread {
     /// blocks. The thread is the spec's `current_thread()` meanwhile. A
     /// thread whose function returned leaves the store's arena.
     pub(crate) fn resume(store: &mut Store, thread: ThreadId, cancelled: bool) -> Result<()> {
-        let t = store.component.threads.get(thread.0)?;
-        if t.running() || (cancelled && !t.cancellable) {
-            return Err(internal("resuming a thread that cannot be resumed"));
-        }
-        if t.waiting() {
-            Thread::stop_waiting_internal(store, thread)?;
-        }
-        let mut cont = store
-            .component
-            .threads
-            .get_mut(thread.0)?
-            .cont
-            .take()
-            .ok_or_else(|| internal("thread without continuation"))?;
-        store.component.current.push(thread);
-        let step = cont.step(store, cancelled);
-        store.component.current.pop();
-        match step? {
-            // `handler.cont = None`: the thread function has returned.
-            Step::Done => {
-                if let Some(t) = store.component.threads.remove(thread.0) {
-                    let task = store.component.tasks.get(t.task.0)?;
-                    if task.threads.is_empty() && task.state == TaskState::Resolved {
-                        store.component.tasks.remove(t.task.0);
+        let (mut thread, mut cancelled) = (thread, cancelled);
+        loop {
+            let t = store.component.threads.get(thread.0)?;
+            if t.running() || (cancelled && !t.cancellable) {
+                return Err(internal("resuming a thread that cannot be resumed"));
+            }
+            if t.waiting() {
+                Thread::stop_waiting_internal(store, thread)?;
+            }
+            let mut cont = store
+                .component
+                .threads
+                .get_mut(thread.0)?
+                .cont
+                .take()
+                .ok_or_else(|| internal("thread without continuation"))?;
+            store.component.current.push(thread);
+            let step = cont.step(store, cancelled);
+            store.component.current.pop();
+            match step? {
+                // `handler.cont = None`: the thread function has returned.
+                Step::Done => {
+                    if let Some(t) = store.component.threads.remove(thread.0) {
+                        let task = store.component.tasks.get(t.task.0)?;
+                        if task.threads.is_empty() && task.state == TaskState::Resolved {
+                            store.component.tasks.remove(t.task.0);
+                        }
+                    }
+                    return Ok(());
+                }
+                Step::Blocked(block) => {
+                    let t = store.component.threads.get_mut(thread.0)?;
+                    t.cont = Some(cont);
+                    t.cancellable = block.cancellable;
+                    if let Some(ready) = block.ready {
+                        Thread::start_waiting_internal(store, thread, ready)?;
+                    }
+                    // `while thread is not None`: go on with the thread it
+                    // switched to.
+                    match block.switch_to {
+                        Some(other) => (thread, cancelled) = (other, false),
+                        None => return Ok(()),
                     }
                 }
-                Ok(())
-            }
-            Step::Blocked(block) => {
-                let t = store.component.threads.get_mut(thread.0)?;
-                t.cont = Some(cont);
-                t.cancellable = block.cancellable;
-                if let Some(ready) = block.ready {
-                    Thread::start_waiting_internal(store, thread, ready)?;
-                }
-                Ok(())
             }
         }
+    }
+
+    /// `Thread.resume_later`.
+    pub(crate) fn resume_later(store: &mut Store, thread: ThreadId) -> Result<()> {
+        Thread::start_waiting_internal(store, thread, ReadyFunc::Always)
+    }
+
+    /// `Thread.stop_waiting_internal` of a ready thread being promoted.
+    pub(crate) fn promote(store: &mut Store, thread: ThreadId) -> Result<()> {
+        Thread::stop_waiting_internal(store, thread)
     }
 
     /// `Thread.wait_until`, up to the point where it blocks: a pending
@@ -323,6 +345,7 @@ impl Thread {
         Ok(Wait::Block(Block {
             ready: Some(ready),
             cancellable,
+            switch_to: None,
         }))
     }
 
@@ -335,6 +358,7 @@ impl Thread {
         Ok(Wait::Block(Block {
             ready: None,
             cancellable,
+            switch_to: None,
         }))
     }
 }
