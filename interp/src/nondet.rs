@@ -195,6 +195,16 @@ impl Nondet {
         self.choose(n)
     }
 
+    /// Whether `error-context.new` keeps the guest's debug message (the
+    /// spec's `random.randint(0,1)`); never in the deterministic profile,
+    /// which gives the empty string.
+    pub fn error_context_keeps_message(&mut self) -> bool {
+        match self.mode {
+            NondetMode::Deterministic => false,
+            NondetMode::Seeded(_) => self.next_u64() & 1 == 1,
+        }
+    }
+
     /// The length of the next time slice, in units of fuel: fixed in
     /// deterministic mode; in seeded mode anything from a single block to
     /// the deterministic length, so that fine interleavings get explored.

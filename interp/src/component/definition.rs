@@ -177,6 +177,13 @@ pub(crate) enum AsyncCanon {
     ThreadNewIndirect {
         table: u32,
     },
+    ErrorContextNew {
+        options: Vec<CanonicalOption>,
+    },
+    ErrorContextDebugMessage {
+        options: Vec<CanonicalOption>,
+    },
+    ErrorContextDrop,
     ThreadResumeLater,
     /// `thread.{suspend,yield}-then-{resume,promote}`.
     ThreadSwitch {
@@ -605,6 +612,19 @@ impl Builder {
                             Canon::Async(AsyncCanon::ThreadNewIndirect {
                                 table: *table_index,
                             })
+                        }
+                        CanonicalFunction::ErrorContextNew { options } => {
+                            Canon::Async(AsyncCanon::ErrorContextNew {
+                                options: options.to_vec(),
+                            })
+                        }
+                        CanonicalFunction::ErrorContextDebugMessage { options } => {
+                            Canon::Async(AsyncCanon::ErrorContextDebugMessage {
+                                options: options.to_vec(),
+                            })
+                        }
+                        CanonicalFunction::ErrorContextDrop => {
+                            Canon::Async(AsyncCanon::ErrorContextDrop)
                         }
                         CanonicalFunction::ThreadResumeLater => {
                             Canon::Async(AsyncCanon::ThreadResumeLater)

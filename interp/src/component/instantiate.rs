@@ -905,6 +905,27 @@ impl Frame<'_> {
                     Ok(Return(vec![i32_val(i)]))
                 })
             }
+            AsyncCanon::ErrorContextNew { ref options } => {
+                let opts = Arc::new(self.options(store, options)?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (ptr, units) = match args {
+                        [p, u] => (ptr_arg(p)?, ptr_arg(u)?),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    let i = ca::canon_error_context_new(s, &opts, ptr, units)?;
+                    Ok(Return(vec![i32_val(i)]))
+                })
+            }
+            AsyncCanon::ErrorContextDebugMessage { ref options } => {
+                let opts = Arc::new(self.options(store, options)?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (i, ptr) = two_args(args)?;
+                    unit(ca::canon_error_context_debug_message(s, &opts, i, ptr))
+                })
+            }
+            AsyncCanon::ErrorContextDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_error_context_drop(s, i32_arg(args)?))
+            }),
             AsyncCanon::ThreadResumeLater => self.builtin_blocking(store, move |s, args| {
                 unit(ca::canon_thread_resume_later(s, i32_arg(args)?))
             }),

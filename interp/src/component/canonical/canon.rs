@@ -1,6 +1,8 @@
-//! CanonicalABI.md, "Canonical Definitions": `canon lift`, `canon lower`,
-//! the `resource.*` built-ins, and the built-ins of the async ABI (which
-//! validate and instantiate, but report `Error::Unsupported` when called).
+//! CanonicalABI.md, "Canonical Definitions": `canon lift` (with the
+//! callback event loop), `canon lower`, the `resource.*` built-ins and the
+//! 🔀 built-ins that do not wait (`context.*`, `backpressure.*`,
+//! `task.return`, `task.cancel`, `thread.index`); the others are in
+//! `canon_async` and `streams`.
 
 use std::sync::Arc;
 
@@ -826,9 +828,9 @@ pub(crate) fn canon_thread_index(store: &mut Store) -> Result<u32> {
         .ok_or_else(|| internal("running thread without an index"))
 }
 
-/// A built-in of the async ABI (🔀 async, 🧵 threading, 📝 error
-/// contexts): the spec's first check, `trap_if(not inst.may_leave)` (which
-/// all but `context.{get,set}` and `backpressure.{inc,dec}` make), then
+/// A built-in cmref does not run (the shared-everything `thread.spawn-*`
+/// and `thread.available-parallelism`, which are not in the pinned
+/// definitions.py): the first check, `trap_if(not inst.may_leave)`, then
 /// `Error::Unsupported` naming it.
 pub(crate) fn canon_async_builtin(
     store: &mut Store,
@@ -840,7 +842,7 @@ pub(crate) fn canon_async_builtin(
         check_may_leave(&store.component, inst)?;
     }
     Err(Error::Unsupported(format!(
-        "`canon {name}` needs the async Canonical ABI, which cmref does not implement yet"
+        "`canon {name}` is not supported by cmref"
     )))
 }
 

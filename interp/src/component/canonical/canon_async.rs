@@ -451,3 +451,54 @@ pub(crate) fn canon_thread_switch_then_promote(
     };
     Ok(cancelled_result(wait))
 }
+
+/// Implements `definitions.py::canon_error_context_new`. The debug message
+/// is the host's choice: the deterministic profile gives the empty string;
+/// otherwise the store's `Nondet` decides whether the guest's message is
+/// kept (`host_defined_transformation` is the identity).
+pub(crate) fn canon_error_context_new(
+    store: &mut Store,
+    opts: &std::sync::Arc<super::options::CanonicalOptions>,
+    ptr: u64,
+    tagged_code_units: u64,
+) -> Result<u32> {
+    let inst = leaving_instance(store)?;
+    let s = if store.nondet.error_context_keeps_message() {
+        let cx = super::context::LiftLowerContext::new(store, opts.clone(), inst, None);
+        super::strings::load_string_from_range(&cx, store, ptr, tagged_code_units)?
+    } else {
+        crate::component::values::Str::new("")
+    };
+    let e = crate::component::values::ErrorContext(std::sync::Arc::new(s));
+    let limit = store.engine.config().max_table_elements;
+    store
+        .component
+        .inst_mut(inst)?
+        .handles
+        .add(HandleElem::ErrorContext(e), limit)
+}
+
+/// Implements `definitions.py::canon_error_context_debug_message`.
+pub(crate) fn canon_error_context_debug_message(
+    store: &mut Store,
+    opts: &std::sync::Arc<super::options::CanonicalOptions>,
+    i: u32,
+    ptr: u64,
+) -> Result<()> {
+    let inst = leaving_instance(store)?;
+    let e = match store.component.inst(inst)?.handles.get(i)? {
+        HandleElem::ErrorContext(e) => e.clone(),
+        _ => return trap(format!("handle index {i} is not an error-context")),
+    };
+    let cx = super::context::LiftLowerContext::new(store, opts.clone(), inst, None);
+    super::strings::store_string(&cx, store, &e.0, ptr)
+}
+
+/// Implements `definitions.py::canon_error_context_drop`.
+pub(crate) fn canon_error_context_drop(store: &mut Store, i: u32) -> Result<()> {
+    let inst = leaving_instance(store)?;
+    match store.component.inst_mut(inst)?.handles.remove(i)? {
+        HandleElem::ErrorContext(_) => Ok(()),
+        _ => trap(format!("handle index {i} is not an error-context")),
+    }
+}

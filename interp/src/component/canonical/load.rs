@@ -143,11 +143,13 @@ pub(crate) fn convert_i32_to_char(_cx: &LiftLowerContext, i: u32) -> Result<char
     char::from_u32(i).ok_or_else(|| internal("char"))
 }
 
-/// Implements `definitions.py::lift_error_context`. Error contexts are only
-/// made by the async built-ins, so no handle can be one.
+/// Implements `definitions.py::lift_error_context`: the handle stays (an
+/// error context is shared by reference).
 pub(crate) fn lift_error_context(cx: &LiftLowerContext, store: &Store, i: u32) -> Result<Val> {
-    store.component.inst(cx.inst)?.handles.get(i)?;
-    trap(format!("handle index {i} is not an error-context"))
+    match store.component.inst(cx.inst)?.handles.get(i)? {
+        super::resources::HandleElem::ErrorContext(e) => Ok(Val::ErrorContext(e.clone())),
+        _ => trap(format!("handle index {i} is not an error-context")),
+    }
 }
 
 /// Implements `definitions.py::load_list`.

@@ -79,7 +79,9 @@ pub(crate) fn lower_flat(
         (Despecialized::Future(_), Val::Future(s)) => {
             vec![i32v(lower_future(cx, store, *s)? as u64)]
         }
-        (Despecialized::ErrorContext, _) => return lower_error_context().map(|()| Vec::new()),
+        (Despecialized::ErrorContext, Val::ErrorContext(e)) => {
+            vec![i32v(lower_error_context(cx, store, e)? as u64)]
+        }
         _ => return Err(mismatch(v, t)),
     })
 }

@@ -21,7 +21,7 @@
 //!
 //! Every function returns `Result`: the spec's `trap()` is an
 //! `Error::Trap` of kind [`TrapKind::CanonicalAbi`] whose message names the
-//! rule; what needs the async ABI is `Error::Unsupported`.
+//! rule; what cmref does not run yet is `Error::Unsupported`.
 
 pub(crate) mod abi;
 pub(crate) mod canon;

@@ -47,6 +47,7 @@ pub(crate) enum HandleElem {
     Subtask(crate::component::store::SubtaskId),
     WaitableSet(crate::component::store::WsetId),
     End(crate::component::store::EndId),
+    ErrorContext(crate::component::values::ErrorContext),
 }
 
 impl HandleElem {
