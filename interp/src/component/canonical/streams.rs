@@ -436,7 +436,31 @@ pub(crate) fn copy_event(
     Ok((kind.event_code(), index, payload))
 }
 
-/// The end a handle names, of the given class and element type.
+/// The end a handle names, of the given class and element type
+/// (`trap_if(not isinstance(e, EndT))`, `trap_if(e.shared.t != t)`).
+fn check_end(
+    store: &Store,
+    h: &HandleElem,
+    i: u32,
+    kind: EndKind,
+    t: Option<&ValType>,
+) -> Result<EndId> {
+    let e = match h {
+        HandleElem::End(e) if end(store, *e)?.kind == kind => *e,
+        _ => return trap(format!("handle index {i} is not a {}", kind.name())),
+    };
+    let s = end(store, e)?.shared;
+    trap_if(
+        store.component.shared.get(s.0)?.t.as_ref() != t,
+        &format!(
+            "the {} at handle index {i} has another element type",
+            kind.name()
+        ),
+    )?;
+    Ok(e)
+}
+
+/// The end at handle index `i` of `inst` (see [`check_end`]).
 fn end_at(
     store: &Store,
     inst: InstanceId,
@@ -444,19 +468,21 @@ fn end_at(
     kind: EndKind,
     t: &Option<ValType>,
 ) -> Result<EndId> {
-    let e = match store.component.inst(inst)?.handles.get(i)? {
-        HandleElem::End(e) if end(store, *e)?.kind == kind => *e,
-        _ => return trap(format!("handle index {i} is not a {}", kind.name())),
-    };
-    let s = end(store, e)?.shared;
-    trap_if(
-        store.component.shared.get(s.0)?.t != *t,
-        &format!(
-            "the {} at handle index {i} has another element type",
-            kind.name()
-        ),
-    )?;
-    Ok(e)
+    let h = store.component.inst(inst)?.handles.get(i)?;
+    check_end(store, h, i, kind, t.as_ref())
+}
+
+/// Removes the end at handle index `i` of `inst` from its table, then
+/// checks it (the spec's order: `handles.remove(i)` first).
+fn remove_end(
+    store: &mut Store,
+    inst: InstanceId,
+    i: u32,
+    kind: EndKind,
+    t: Option<&ValType>,
+) -> Result<EndId> {
+    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    check_end(store, &h, i, kind, t)
 }
 
 /// Implements `definitions.py::canon_stream_new` and `canon_future_new`:
@@ -620,20 +646,9 @@ pub(crate) fn canon_drop(
 ) -> Result<()> {
     let inst = super::concurrency::current_instance(store)?;
     check_may_leave(&store.component, inst)?;
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
-    let e = match h {
-        HandleElem::End(e) if end(store, e)?.kind == kind => e,
-        _ => return trap(format!("handle index {i} is not a {}", kind.name())),
-    };
+    let e = remove_end(store, inst, i, kind, t.as_ref())?;
     let ce = end(store, e)?;
     let s = ce.shared;
-    trap_if(
-        store.component.shared.get(s.0)?.t != *t,
-        &format!(
-            "the {} at handle index {i} has another element type",
-            kind.name()
-        ),
-    )?;
     if kind == EndKind::WritableFuture {
         trap_if(
             ce.state != CopyState::Done,
@@ -659,20 +674,9 @@ pub(crate) fn lift_async_value(
     kind: EndKind,
     t: Option<&ValType>,
 ) -> Result<crate::component::values::AsyncValue> {
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
-    let e = match h {
-        HandleElem::End(e) if end(store, e)?.kind == kind => e,
-        _ => return trap(format!("handle index {i} is not a {}", kind.name())),
-    };
+    let e = remove_end(store, inst, i, kind, t)?;
     let ce = end(store, e)?;
     let s = ce.shared;
-    trap_if(
-        store.component.shared.get(s.0)?.t.as_ref() != t,
-        &format!(
-            "the {} at handle index {i} has another element type",
-            kind.name()
-        ),
-    )?;
     match ce.state {
         CopyState::Idle => {}
         CopyState::Done if kind.is_future() => {
