@@ -170,6 +170,41 @@ impl Nondet {
         }
     }
 
+    /// The Canonical ABI's `Thread.wait_until` on a condition that already
+    /// holds: whether it returns at once (`random.randint(0,1)`) rather than
+    /// blocking and letting the store's loop pick who runs next. Never in
+    /// the deterministic profile.
+    pub fn wait_returns_at_once(&mut self) -> bool {
+        match self.mode {
+            NondetMode::Deterministic => false,
+            NondetMode::Seeded(_) => self.next_u64() & 1 == 1,
+        }
+    }
+
+    /// Which of `n` ready component threads `Store.tick` (or a synchronous
+    /// task's loop in `canon_lift`) resumes (`random.choice`); the
+    /// deterministic choice is the one that has waited longest.
+    pub fn pick_ready_thread(&mut self, n: usize) -> usize {
+        self.choose(n)
+    }
+
+    /// Which of `n` waitables with a pending event a waitable set delivers
+    /// (`random.shuffle` in `WaitableSet.get_pending_event`); the
+    /// deterministic choice is the one joined first.
+    pub fn pick_pending_event(&mut self, n: usize) -> usize {
+        self.choose(n)
+    }
+
+    /// Whether `error-context.new` keeps the guest's debug message (the
+    /// spec's `random.randint(0,1)`); never in the deterministic profile,
+    /// which gives the empty string.
+    pub fn error_context_keeps_message(&mut self) -> bool {
+        match self.mode {
+            NondetMode::Deterministic => false,
+            NondetMode::Seeded(_) => self.next_u64() & 1 == 1,
+        }
+    }
+
     /// The length of the next time slice, in units of fuel: fixed in
     /// deterministic mode; in seeded mode anything from a single block to
     /// the deterministic length, so that fine interleavings get explored.

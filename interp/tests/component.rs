@@ -308,29 +308,39 @@ fn instances_nest_in_the_linker() {
 }
 
 #[test]
-fn async_built_ins_are_unsupported_not_wrong() {
+fn async_built_ins_run_and_the_host_call_drives_the_event_loop() {
     let engine = engine();
     let component = compile(
         &engine,
         r#"(component
           (core func $new (canon waitable-set.new))
+          (core func $return (canon task.return (result u32)))
           (core module $M
             (import "" "new" (func $new (result i32)))
-            (func (export "f") (result i32) (call $new)))
-          (core instance $m (instantiate $M (with "" (instance (export "new" (func $new))))))
-          (func (export "f") (result u32) (canon lift (core func $m "f"))))"#,
+            (import "" "return" (func $return (param i32)))
+            (global $calls (mut i32) (i32.const 0))
+            (func (export "f") (result i32) (call $new))
+            (func (export "g") (result i32)
+              (i32.const 1 (; YIELD ;)))
+            (func (export "g-cb") (param i32 i32 i32) (result i32)
+              (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+              (call $return (global.get $calls))
+              (i32.const 0 (; EXIT ;))))
+          (core instance $m (instantiate $M (with "" (instance
+            (export "new" (func $new)) (export "return" (func $return))))))
+          (func (export "f") (result u32) (canon lift (core func $m "f")))
+          (func (export "g") async (result u32)
+            (canon lift (core func $m "g") async (callback (core func $m "g-cb")))))"#,
     );
     let mut store = Store::new(&engine);
-    let f = Linker::new()
-        .instantiate(&mut store, &component)
-        .unwrap()
-        .get_func("f")
-        .unwrap();
-    let err = f.call(&mut store, &[]).unwrap_err();
-    assert!(
-        matches!(&err, Error::Unsupported(m) if m.contains("waitable-set.new")),
-        "{err}"
-    );
+    let instance = Linker::new().instantiate(&mut store, &component).unwrap();
+    // The first handle of the instance's table.
+    let f = instance.get_func("f").unwrap();
+    assert_eq!(f.call(&mut store, &[]).unwrap(), vec![Val::U32(1)]);
+    // `g` yields; `Func::call` runs `Store.tick` until the result arrives.
+    let g = instance.get_func("g").unwrap();
+    assert_eq!(g.call(&mut store, &[]).unwrap(), vec![Val::U32(1)]);
+    assert_eq!(g.call(&mut store, &[]).unwrap(), vec![Val::U32(2)]);
 }
 
 /// A chain of components each calling the next: every level re-enters the

@@ -338,6 +338,9 @@ pub const TRAP_ALIASES: &[(&str, &[&str])] = &[
             "realloc return: beyond end of memory",
         ],
     ),
+    // Wasmtime's wording of the core `unreachable` trap, when a component
+    // call reaches one.
+    ("wasm `unreachable` instruction executed", &["unreachable"]),
     (
         "realloc return: result not aligned",
         &["unaligned pointer: realloc returned"],

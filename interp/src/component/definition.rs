@@ -2,6 +2,7 @@
 //! with wasmparser, recording each definition in index-space order so that
 //! instantiation can replay them.
 
+use super::canonical::streams::EndKind;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -139,12 +140,99 @@ pub(crate) enum Canon {
     },
     TaskCancel,
     ThreadIndex,
+    /// A 🔀 built-in of the async ABI that cmref implements.
+    Async(AsyncCanon),
     /// A built-in that needs the async ABI; `checks_may_leave` says whether
     /// the spec starts it with `trap_if(not inst.may_leave)`.
     Builtin {
         name: &'static str,
         checks_may_leave: bool,
     },
+}
+
+/// The 🔀 and 🧵 built-ins cmref runs, with their immediates.
+#[derive(Clone, Debug)]
+pub(crate) enum AsyncCanon {
+    ThreadYield {
+        cancellable: bool,
+    },
+    ThreadSuspend {
+        cancellable: bool,
+    },
+    SubtaskDrop,
+    SubtaskCancel {
+        async_: bool,
+    },
+    WaitableSetNew,
+    WaitableSetWait {
+        cancellable: bool,
+        memory: u32,
+    },
+    WaitableSetPoll {
+        cancellable: bool,
+        memory: u32,
+    },
+    WaitableSetDrop,
+    WaitableJoin,
+    ThreadNewIndirect {
+        table: u32,
+    },
+    ErrorContextNew {
+        options: Vec<CanonicalOption>,
+    },
+    ErrorContextDebugMessage {
+        options: Vec<CanonicalOption>,
+    },
+    ErrorContextDrop,
+    ThreadResumeLater,
+    /// `thread.{suspend,yield}-then-{resume,promote}`.
+    ThreadSwitch {
+        cancellable: bool,
+        yield_: bool,
+        promote: bool,
+    },
+    /// `stream.new` / `future.new` of the type at `ty`.
+    New {
+        ty: u32,
+        future: bool,
+    },
+    /// `{stream,future}.{read,write}`.
+    Copy {
+        ty: u32,
+        kind: EndKind,
+        options: Vec<CanonicalOption>,
+    },
+    /// `{stream,future}.cancel-{read,write}`.
+    CancelCopy {
+        ty: u32,
+        kind: EndKind,
+        async_: bool,
+    },
+    /// `{stream,future}.drop-{readable,writable}`.
+    Drop {
+        ty: u32,
+        kind: EndKind,
+    },
+}
+
+fn copy(ty: u32, kind: EndKind, options: &[CanonicalOption]) -> Canon {
+    Canon::Async(AsyncCanon::Copy {
+        ty,
+        kind,
+        options: options.to_vec(),
+    })
+}
+
+fn switch(cancellable: bool, yield_: bool, promote: bool) -> Canon {
+    Canon::Async(AsyncCanon::ThreadSwitch {
+        cancellable,
+        yield_,
+        promote,
+    })
+}
+
+fn cancel(ty: u32, kind: EndKind, async_: bool) -> Canon {
+    Canon::Async(AsyncCanon::CancelCopy { ty, kind, async_ })
 }
 
 /// One definition of a component, in binary order: each adds items to one
@@ -485,6 +573,130 @@ impl Builder {
                         },
                         CanonicalFunction::TaskCancel => Canon::TaskCancel,
                         CanonicalFunction::ThreadIndex => Canon::ThreadIndex,
+                        CanonicalFunction::ThreadYield { cancellable } => {
+                            Canon::Async(AsyncCanon::ThreadYield {
+                                cancellable: *cancellable,
+                            })
+                        }
+                        CanonicalFunction::ThreadSuspend { cancellable } => {
+                            Canon::Async(AsyncCanon::ThreadSuspend {
+                                cancellable: *cancellable,
+                            })
+                        }
+                        CanonicalFunction::SubtaskDrop => Canon::Async(AsyncCanon::SubtaskDrop),
+                        CanonicalFunction::SubtaskCancel { async_ } => {
+                            Canon::Async(AsyncCanon::SubtaskCancel { async_: *async_ })
+                        }
+                        CanonicalFunction::WaitableSetNew => {
+                            Canon::Async(AsyncCanon::WaitableSetNew)
+                        }
+                        CanonicalFunction::WaitableSetWait {
+                            cancellable,
+                            memory,
+                        } => Canon::Async(AsyncCanon::WaitableSetWait {
+                            cancellable: *cancellable,
+                            memory: *memory,
+                        }),
+                        CanonicalFunction::WaitableSetPoll {
+                            cancellable,
+                            memory,
+                        } => Canon::Async(AsyncCanon::WaitableSetPoll {
+                            cancellable: *cancellable,
+                            memory: *memory,
+                        }),
+                        CanonicalFunction::WaitableSetDrop => {
+                            Canon::Async(AsyncCanon::WaitableSetDrop)
+                        }
+                        CanonicalFunction::WaitableJoin => Canon::Async(AsyncCanon::WaitableJoin),
+                        CanonicalFunction::ThreadNewIndirect { table_index, .. } => {
+                            Canon::Async(AsyncCanon::ThreadNewIndirect {
+                                table: *table_index,
+                            })
+                        }
+                        CanonicalFunction::ErrorContextNew { options } => {
+                            Canon::Async(AsyncCanon::ErrorContextNew {
+                                options: options.to_vec(),
+                            })
+                        }
+                        CanonicalFunction::ErrorContextDebugMessage { options } => {
+                            Canon::Async(AsyncCanon::ErrorContextDebugMessage {
+                                options: options.to_vec(),
+                            })
+                        }
+                        CanonicalFunction::ErrorContextDrop => {
+                            Canon::Async(AsyncCanon::ErrorContextDrop)
+                        }
+                        CanonicalFunction::ThreadResumeLater => {
+                            Canon::Async(AsyncCanon::ThreadResumeLater)
+                        }
+                        CanonicalFunction::ThreadSuspendThenResume { cancellable } => {
+                            switch(*cancellable, false, false)
+                        }
+                        CanonicalFunction::ThreadYieldThenResume { cancellable } => {
+                            switch(*cancellable, true, false)
+                        }
+                        CanonicalFunction::ThreadSuspendThenPromote { cancellable } => {
+                            switch(*cancellable, false, true)
+                        }
+                        CanonicalFunction::ThreadYieldThenPromote { cancellable } => {
+                            switch(*cancellable, true, true)
+                        }
+                        CanonicalFunction::StreamNew { ty } => Canon::Async(AsyncCanon::New {
+                            ty: *ty,
+                            future: false,
+                        }),
+                        CanonicalFunction::FutureNew { ty } => Canon::Async(AsyncCanon::New {
+                            ty: *ty,
+                            future: true,
+                        }),
+                        CanonicalFunction::StreamRead { ty, options } => {
+                            copy(*ty, EndKind::ReadableStream, options)
+                        }
+                        CanonicalFunction::StreamWrite { ty, options } => {
+                            copy(*ty, EndKind::WritableStream, options)
+                        }
+                        CanonicalFunction::FutureRead { ty, options } => {
+                            copy(*ty, EndKind::ReadableFuture, options)
+                        }
+                        CanonicalFunction::FutureWrite { ty, options } => {
+                            copy(*ty, EndKind::WritableFuture, options)
+                        }
+                        CanonicalFunction::StreamCancelRead { ty, async_ } => {
+                            cancel(*ty, EndKind::ReadableStream, *async_)
+                        }
+                        CanonicalFunction::StreamCancelWrite { ty, async_ } => {
+                            cancel(*ty, EndKind::WritableStream, *async_)
+                        }
+                        CanonicalFunction::FutureCancelRead { ty, async_ } => {
+                            cancel(*ty, EndKind::ReadableFuture, *async_)
+                        }
+                        CanonicalFunction::FutureCancelWrite { ty, async_ } => {
+                            cancel(*ty, EndKind::WritableFuture, *async_)
+                        }
+                        CanonicalFunction::StreamDropReadable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::ReadableStream,
+                            })
+                        }
+                        CanonicalFunction::StreamDropWritable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::WritableStream,
+                            })
+                        }
+                        CanonicalFunction::FutureDropReadable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::ReadableFuture,
+                            })
+                        }
+                        CanonicalFunction::FutureDropWritable { ty } => {
+                            Canon::Async(AsyncCanon::Drop {
+                                ty: *ty,
+                                kind: EndKind::WritableFuture,
+                            })
+                        }
                         other => {
                             let (name, checks_may_leave) = canonical_builtin(other)
                                 .ok_or_else(|| Error::Unsupported(format!("{other:?}")))?;

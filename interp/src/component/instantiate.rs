@@ -32,7 +32,9 @@ use super::canonical::options::{
 };
 use super::canonical::resources::{Dtor, ResourceTypeInst};
 use super::convert::TypeConverter;
-use super::definition::{Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort};
+use super::definition::{
+    AsyncCanon, Canon, ComponentDef, CoreSort, Init, OuterKind, OuterRef, Sort,
+};
 use super::store::{Func, FuncInst, InstanceId, internal};
 use super::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
@@ -822,6 +824,7 @@ impl Frame<'_> {
                     Ok(vec![i32_val(canon_thread_index(store)?)])
                 })?;
             }
+            Canon::Async(b) => self.async_builtin(store, b)?,
             Canon::Builtin {
                 name,
                 checks_may_leave,
@@ -832,6 +835,188 @@ impl Frame<'_> {
                 })?;
             }
         }
+        Ok(())
+    }
+
+    /// Defines the next core function as one of the async built-ins cmref
+    /// runs.
+    fn async_builtin(&mut self, store: &mut Store, b: &AsyncCanon) -> Result<()> {
+        use super::canonical::canon::BuiltinResult::Return;
+        use super::canonical::canon_async as ca;
+        use super::canonical::streams::{self, EndKind};
+        let unit = |r: Result<()>| r.map(|()| Return(Vec::new()));
+        match *b {
+            AsyncCanon::ThreadYield { cancellable } => {
+                self.builtin_blocking(store, move |s, _| ca::canon_thread_yield(s, cancellable))
+            }
+            AsyncCanon::ThreadSuspend { cancellable } => {
+                self.builtin_blocking(store, move |s, _| ca::canon_thread_suspend(s, cancellable))
+            }
+            AsyncCanon::SubtaskDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_subtask_drop(s, i32_arg(args)?))
+            }),
+            AsyncCanon::SubtaskCancel { async_ } => self.builtin_blocking(store, move |s, args| {
+                ca::canon_subtask_cancel(s, async_, i32_arg(args)?)
+            }),
+            AsyncCanon::WaitableSetNew => self.builtin_blocking(store, |s, _| {
+                Ok(Return(vec![i32_val(ca::canon_waitable_set_new(s)?)]))
+            }),
+            AsyncCanon::WaitableSetWait {
+                cancellable,
+                memory,
+            } => {
+                let mem = MemInst::new(store, get(&self.core_memories, memory, "core memory")?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (si, ptr) = two_args(args)?;
+                    ca::canon_waitable_set_wait(s, cancellable, mem, si, ptr)
+                })
+            }
+            AsyncCanon::WaitableSetPoll {
+                cancellable,
+                memory,
+            } => {
+                let mem = MemInst::new(store, get(&self.core_memories, memory, "core memory")?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (si, ptr) = two_args(args)?;
+                    Ok(Return(ca::canon_waitable_set_poll(
+                        s,
+                        cancellable,
+                        mem,
+                        si,
+                        ptr,
+                    )?))
+                })
+            }
+            AsyncCanon::WaitableSetDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_waitable_set_drop(s, i32_arg(args)?))
+            }),
+            AsyncCanon::WaitableJoin => self.builtin_blocking(store, move |s, args| {
+                let (wi, si) = two_args(args)?;
+                unit(ca::canon_waitable_join(s, wi, si as u32))
+            }),
+            AsyncCanon::ThreadNewIndirect { table } => {
+                let table = get(&self.core_tables, table, "core table")?;
+                self.builtin_blocking(store, move |s, args| {
+                    let (fi, c) = match args {
+                        [CoreVal::I32(fi), c] => (*fi as u32, *c),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    let i = ca::canon_thread_new_indirect(s, table, fi, c)?;
+                    Ok(Return(vec![i32_val(i)]))
+                })
+            }
+            AsyncCanon::ErrorContextNew { ref options } => {
+                let opts = Arc::new(self.options(store, options)?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (ptr, units) = match args {
+                        [p, u] => (ptr_arg(p)?, ptr_arg(u)?),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    let i = ca::canon_error_context_new(s, &opts, ptr, units)?;
+                    Ok(Return(vec![i32_val(i)]))
+                })
+            }
+            AsyncCanon::ErrorContextDebugMessage { ref options } => {
+                let opts = Arc::new(self.options(store, options)?);
+                self.builtin_blocking(store, move |s, args| {
+                    let (i, ptr) = two_args(args)?;
+                    unit(ca::canon_error_context_debug_message(s, &opts, i, ptr))
+                })
+            }
+            AsyncCanon::ErrorContextDrop => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_error_context_drop(s, i32_arg(args)?))
+            }),
+            AsyncCanon::ThreadResumeLater => self.builtin_blocking(store, move |s, args| {
+                unit(ca::canon_thread_resume_later(s, i32_arg(args)?))
+            }),
+            AsyncCanon::ThreadSwitch {
+                cancellable,
+                yield_,
+                promote,
+            } => self.builtin_blocking(store, move |s, args| {
+                let i = i32_arg(args)?;
+                if promote {
+                    ca::canon_thread_switch_then_promote(s, cancellable, i, yield_)
+                } else {
+                    ca::canon_thread_switch_then_resume(s, cancellable, i, yield_)
+                }
+            }),
+            AsyncCanon::New { ty, future } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, _| {
+                    let v = streams::canon_new(s, t.clone(), future)?;
+                    Ok(Return(vec![CoreVal::I64(v as i64)]))
+                })
+            }
+            AsyncCanon::Copy {
+                ty,
+                kind,
+                ref options,
+            } => {
+                let t = self.elem_type_at(ty)?;
+                let opts = Arc::new(self.options(store, options)?);
+                let future = matches!(kind, EndKind::ReadableFuture | EndKind::WritableFuture);
+                self.builtin_blocking(store, move |s, args| {
+                    let (i, ptr, n) = match args {
+                        [CoreVal::I32(i), p, n] if !future => {
+                            (*i as u32, ptr_arg(p)?, Some(ptr_arg(n)?))
+                        }
+                        [CoreVal::I32(i), p] if future => (*i as u32, ptr_arg(p)?, None),
+                        _ => return Err(internal("built-in arguments")),
+                    };
+                    streams::canon_copy(s, kind, &t, &opts, i, ptr, n)
+                })
+            }
+            AsyncCanon::CancelCopy { ty, kind, async_ } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, args| {
+                    streams::canon_cancel_copy(s, kind, &t, async_, i32_arg(args)?)
+                })
+            }
+            AsyncCanon::Drop { ty, kind } => {
+                let t = self.elem_type_at(ty)?;
+                self.builtin_blocking(store, move |s, args| {
+                    unit(streams::canon_drop(s, kind, &t, i32_arg(args)?))
+                })
+            }
+        }
+    }
+
+    /// The element type of the `stream` or `future` type at `index`.
+    fn elem_type_at(&mut self, index: u32) -> Result<Option<ValType>> {
+        let types = self.closure.def.types();
+        if index >= types.component_type_count() {
+            return Err(internal("type index out of range"));
+        }
+        let ComponentAnyTypeId::Defined(id) = types.component_any_type_at(index) else {
+            return Err(internal("stream or future of a non-value type"));
+        };
+        let t =
+            self.convert(|c| c.valtype(&wasmparser::component_types::ComponentValType::Type(id)))?;
+        match t {
+            ValType::Stream(s) => Ok(s.t.clone()),
+            ValType::Future(f) => Ok(f.t.clone()),
+            _ => Err(internal("stream or future built-in of another type")),
+        }
+    }
+
+    /// Defines the next core function as a built-in that may block its
+    /// thread (a suspendable host function).
+    fn builtin_blocking(
+        &mut self,
+        store: &mut Store,
+        f: impl Fn(&mut Store, &[CoreVal]) -> Result<super::canonical::canon::BuiltinResult>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Result<()> {
+        let ty = core_func_type(self.def().types(), self.core_funcs.len() as u32)?;
+        let func = CoreFunc::new_host_suspendable(store, ty, move |caller, args| {
+            let store = caller.store();
+            let r = f(store, args);
+            super::canonical::canon_async::host_result(store, r)
+        });
+        self.core_funcs.push(func);
         Ok(())
     }
 
@@ -856,6 +1041,24 @@ impl Frame<'_> {
 fn i32_arg(args: &[CoreVal]) -> Result<u32> {
     match args {
         [CoreVal::I32(x)] => Ok(*x as u32),
+        _ => Err(internal("built-in arguments")),
+    }
+}
+
+/// A pointer or length argument (`i32`, or `i64` for a 64-bit memory).
+fn ptr_arg(v: &CoreVal) -> Result<u64> {
+    match v {
+        CoreVal::I32(x) => Ok(*x as u32 as u64),
+        CoreVal::I64(x) => Ok(*x as u64),
+        _ => Err(internal("built-in arguments")),
+    }
+}
+
+/// Two arguments: an `i32` index and an `i32` or `i64` pointer.
+fn two_args(args: &[CoreVal]) -> Result<(u32, u64)> {
+    match args {
+        [CoreVal::I32(a), CoreVal::I32(b)] => Ok((*a as u32, *b as u32 as u64)),
+        [CoreVal::I32(a), CoreVal::I64(b)] => Ok((*a as u32, *b as u64)),
         _ => Err(internal("built-in arguments")),
     }
 }

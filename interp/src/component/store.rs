@@ -13,6 +13,7 @@ use super::canonical::concurrency::{Callee, Subtask, Task, Thread};
 use super::canonical::instance::ComponentInstance;
 use super::canonical::options::CanonicalOptions;
 use super::canonical::resources::ResourceTypeInst;
+use super::canonical::waitables::WaitableSet;
 use super::types::Signature;
 use super::values::Val;
 use crate::error::{Error, Trap};
@@ -37,6 +38,19 @@ pub(crate) struct ThreadId(pub(crate) u32);
 /// A subtask (`definitions.py::Subtask`) in the store's subtask arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct SubtaskId(pub(crate) u32);
+
+/// A waitable set (`definitions.py::WaitableSet`) in the store's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct WsetId(pub(crate) u32);
+
+/// A stream or future end (`definitions.py::CopyEnd`) in the store's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct EndId(pub(crate) u32);
+
+/// The shared state of a stream or future (`SharedStreamImpl`,
+/// `SharedFutureImpl`) in the store's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SharedId(pub(crate) u32);
 
 /// A host implementation of a component function: arguments in, results
 /// out (at most one, as component functions have at most one result).
@@ -137,6 +151,12 @@ pub(crate) struct ComponentStore {
     pub(crate) tasks: Arena<Task>,
     pub(crate) threads: Arena<Thread>,
     pub(crate) subtasks: Arena<Subtask>,
+    pub(crate) wsets: Arena<WaitableSet>,
+    pub(crate) ends: Arena<super::canonical::streams::CopyEnd>,
+    pub(crate) shared: Arena<super::canonical::streams::Shared>,
+    /// The results of the embedder's calls (`Store.invoke`'s `on_resolve`
+    /// stores them here), by call.
+    pub(crate) host_results: Arena<Option<Vec<Val>>>,
     /// The threads being resumed, innermost last: the top is the spec's
     /// `current_thread()`.
     pub(crate) current: Vec<ThreadId>,

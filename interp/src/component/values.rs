@@ -44,6 +44,39 @@ pub enum Val {
     Own(Resource),
     /// A borrowed handle in transit.
     Borrow(Resource),
+    /// A stream in transit: the spec lifts a readable stream end to the
+    /// stream's shared state and lowers it into a new readable end.
+    Stream(AsyncValue),
+    /// A future in transit, like [`Val::Stream`].
+    Future(AsyncValue),
+    /// An error context: an immutable debug message, shared by reference
+    /// between the instances it is passed to.
+    ErrorContext(ErrorContext),
+}
+
+/// `definitions.py::ErrorContext`: its debug message (two error contexts
+/// are the same value when they are the same object).
+#[derive(Clone, Debug)]
+pub struct ErrorContext(pub(crate) std::sync::Arc<Str>);
+
+impl ErrorContext {
+    /// The debug message.
+    pub fn debug_message(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for ErrorContext {
+    fn eq(&self, other: &ErrorContext) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The shared state of a stream or future in transit between component
+/// instances (opaque; it belongs to the store that lifted it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AsyncValue {
+    pub(crate) shared: u32,
 }
 
 /// A resource in transit between component instances: the spec lifts an
@@ -236,6 +269,9 @@ impl Val {
                 k.typecheck(&m.k)?;
                 v.typecheck(&m.v)
             }),
+            (Val::Stream(_), ValType::Stream(_))
+            | (Val::Future(_), ValType::Future(_))
+            | (Val::ErrorContext(_), ValType::ErrorContext) => Ok(()),
             (Val::Own(r), ValType::Own(rt)) | (Val::Borrow(r), ValType::Borrow(rt)) => {
                 if r.ty == *rt {
                     Ok(())
@@ -324,6 +360,9 @@ impl fmt::Display for Val {
             }
             Val::Own(r) => write!(f, "own<{}>(rep {})", r.ty, r.rep),
             Val::Borrow(r) => write!(f, "borrow<{}>(rep {})", r.ty, r.rep),
+            Val::Stream(s) => write!(f, "stream({})", s.shared),
+            Val::Future(s) => write!(f, "future({})", s.shared),
+            Val::ErrorContext(e) => write!(f, "error-context({:?})", e.debug_message()),
         }
     }
 }

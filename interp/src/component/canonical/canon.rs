@@ -1,12 +1,15 @@
-//! CanonicalABI.md, "Canonical Definitions": `canon lift`, `canon lower`,
-//! the `resource.*` built-ins, and the built-ins of the async ABI (which
-//! validate and instantiate, but report `Error::Unsupported` when called).
+//! CanonicalABI.md, "Canonical Definitions": `canon lift` (with the
+//! callback event loop), `canon lower`, the `resource.*` built-ins and the
+//! 🔀 built-ins that do not wait (`context.*`, `backpressure.*`,
+//! `task.return`, `task.cancel`, `thread.index`); the others are in
+//! `canon_async` and `streams`.
 
 use std::sync::Arc;
 
 use super::concurrency::{
-    Callee, CallerSide, Continuation, Step, Subtask, SubtaskState, Task, TaskState, Thread,
-    call_func_inst, current_instance, current_task, current_thread, new_subtask,
+    AfterBlock, BuiltinBlock, Callee, CallerSide, Continuation, ReadyFunc, Step, Subtask,
+    SubtaskState, Task, TaskState, Thread, Wait, call_func_inst, current_instance, current_task,
+    current_thread, new_subtask,
 };
 use super::context::{BorrowScope, LiftLowerContext};
 use super::flattening::{MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
@@ -15,30 +18,53 @@ use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
 use super::options::{CanonicalOptions, LiftOptions};
 use super::resources::{Dtor, HandleElem, ResourceHandle};
+use super::waitables::{EventCode, EventTuple, WaitableSet};
 use super::{trap, trap_if};
-use crate::component::store::{FuncInst, InstanceId, TaskId, internal};
+use crate::component::store::{FuncInst, InstanceId, SubtaskId, TaskId, WsetId, internal};
 use crate::component::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
 use crate::runtime::store::Store;
 use crate::runtime::thread::{Outcome, Thread as CoreThread};
 use crate::values::{Func as CoreFunc, Val as CoreVal};
 
+/// Which core call of `canon_lift`'s `thread_func` a core thread runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CoreCall {
+    Callee,
+    Callback,
+    PostReturn,
+}
+
+/// What a callback's event loop waits for after `YIELD` or `WAIT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallbackWait {
+    Yield,
+    Wait(WsetId),
+}
+
 /// Where `canon_lift`'s `thread_func` is.
 #[derive(Debug)]
 enum LiftPhase {
     /// Not started: `enter_implicit_thread`, lower the arguments, call.
     Start,
-    /// The callee's core code runs on this core thread.
-    Callee(CoreThread),
-    /// The post-return function runs on this core thread.
-    PostReturn(CoreThread),
+    /// Waiting in `enter_implicit_thread` for backpressure to clear.
+    Entering,
+    /// Core code runs on this core thread; `after` is the rest of the
+    /// built-in it blocked in, if it did.
+    Core {
+        thread: CoreThread,
+        call: CoreCall,
+        after: Option<AfterBlock>,
+    },
+    /// The callback event loop waits (`YIELD` or `WAIT`).
+    CallbackWait(CallbackWait),
     Finished,
 }
 
 /// `canon_lift`'s `thread_func` as a state machine over the core threads it
-/// runs: each phase ends where core wasm runs, so a blocking built-in inside
-/// the callee can suspend the core thread and the spec thread with it (once
-/// the async ABI exists), and a later resumption continues the phase.
+/// runs: each phase ends where core wasm runs or where the thread waits, so
+/// a blocking built-in inside the callee suspends the core thread and the
+/// spec thread with it, and the next resumption continues the phase.
 #[derive(Debug)]
 pub(crate) struct LiftCall {
     callee: Callee,
@@ -51,64 +77,204 @@ pub(crate) struct LiftCall {
 }
 
 impl LiftCall {
-    /// Runs the thread function until it finishes.
-    pub(crate) fn step(&mut self, store: &mut Store) -> Result<Step> {
+    /// Runs the thread function until it finishes or blocks; `cancelled`
+    /// is the resumption's `Cancelled` value.
+    pub(crate) fn step(&mut self, store: &mut Store, cancelled: bool) -> Result<Step> {
+        let mut cancelled = cancelled;
         loop {
+            let was_cancelled = std::mem::take(&mut cancelled);
             match std::mem::replace(&mut self.phase, LiftPhase::Finished) {
-                LiftPhase::Start => {
-                    if !Task::enter_implicit_thread(store, self.task)? {
+                LiftPhase::Start => match Task::enter_implicit_thread(store, self.task)? {
+                    Wait::Now(true) => return Ok(Step::Done),
+                    Wait::Now(false) => self.start_callee(store)?,
+                    Wait::Block(block) => {
+                        self.phase = LiftPhase::Entering;
+                        return Ok(Step::Blocked(block));
+                    }
+                },
+                LiftPhase::Entering => {
+                    if Task::finish_enter(store, self.task, was_cancelled)? == Wait::Now(true) {
                         return Ok(Step::Done);
                     }
-                    let cx = LiftLowerContext::new(
-                        store,
-                        self.opts.clone(),
-                        self.inst,
-                        Some(BorrowScope::Task(self.task)),
-                    );
-                    let args = Task::start(store, self.task)?;
-                    let flat_args = lower_flat_values(
-                        &cx,
-                        store,
-                        MAX_FLAT_PARAMS,
-                        &args,
-                        &self.sig.params,
-                        None,
-                    )?;
-                    self.cx = Some(cx);
-                    match self.callee {
-                        Callee::Core(f) => {
-                            self.phase =
-                                LiftPhase::Callee(call_and_trap_on_throw(store, f, &flat_args)?);
+                    self.start_callee(store)?;
+                }
+                LiftPhase::Core {
+                    mut thread,
+                    call,
+                    after,
+                } => {
+                    let results = match after {
+                        Some(after) => finish_block(store, after, was_cancelled)?,
+                        None => Vec::new(),
+                    };
+                    match resume_core(store, &mut thread, &results)? {
+                        CoreStep::Blocked(b) => {
+                            self.phase = LiftPhase::Core {
+                                thread,
+                                call,
+                                after: Some(b.after),
+                            };
+                            return Ok(Step::Blocked(b.block));
                         }
-                        Callee::Noop if self.opts.async_ => {
-                            Task::exit_implicit_thread(store, self.task)?;
-                            return Ok(Step::Done);
+                        CoreStep::Finished(flat) => {
+                            if let Some(step) = self.core_returned(store, call, flat)? {
+                                return Ok(step);
+                            }
                         }
-                        Callee::Noop => self.returned(store, Vec::new())?,
                     }
                 }
-                LiftPhase::Callee(mut thread) => {
-                    let flat_results = resume_core(store, &mut thread)?;
-                    if self.opts.async_ {
-                        // `if not opts.callback`: the result came through
-                        // `task.return`; the thread is done.
-                        if !flat_results.is_empty() {
-                            return Err(internal("a stackful async callee returned values"));
+                LiftPhase::CallbackWait(wait) => {
+                    let event = match wait {
+                        CallbackWait::Yield if was_cancelled => (EventCode::TaskCancelled, 0, 0),
+                        CallbackWait::Yield => (EventCode::None, 0, 0),
+                        CallbackWait::Wait(wset) => {
+                            finish_wait_for_event(store, wset, was_cancelled)?
                         }
-                        Task::exit_implicit_thread(store, self.task)?;
-                        return Ok(Step::Done);
-                    }
-                    self.returned(store, flat_results)?;
-                }
-                LiftPhase::PostReturn(mut thread) => {
-                    resume_core(store, &mut thread)?;
-                    store.component.inst_mut(self.inst)?.may_leave = true;
-                    Task::exit_implicit_thread(store, self.task)?;
-                    return Ok(Step::Done);
+                    };
+                    self.call_callback(store, event)?;
                 }
                 LiftPhase::Finished => return Ok(Step::Done),
             }
         }
+    }
+
+    /// After entering: lower the arguments and start the callee.
+    fn start_callee(&mut self, store: &mut Store) -> Result<()> {
+        let cx = LiftLowerContext::new(
+            store,
+            self.opts.clone(),
+            self.inst,
+            Some(BorrowScope::Task(self.task)),
+        );
+        let args = Task::start(store, self.task)?;
+        let flat_args =
+            lower_flat_values(&cx, store, MAX_FLAT_PARAMS, &args, &self.sig.params, None)?;
+        self.cx = Some(cx);
+        match self.callee {
+            Callee::Core(f) => {
+                self.phase = LiftPhase::Core {
+                    thread: call_and_trap_on_throw(store, f, &flat_args)?,
+                    call: CoreCall::Callee,
+                    after: None,
+                };
+            }
+            Callee::Noop if self.opts.async_ => {
+                Task::exit_implicit_thread(store, self.task)?;
+                self.phase = LiftPhase::Finished;
+            }
+            Callee::Noop => self.returned(store, Vec::new())?,
+        }
+        Ok(())
+    }
+
+    /// A core call returned `flat`: go on with the thread function; gives
+    /// a step to return when the thread function blocks.
+    fn core_returned(
+        &mut self,
+        store: &mut Store,
+        call: CoreCall,
+        flat: Vec<CoreVal>,
+    ) -> Result<Option<Step>> {
+        match call {
+            CoreCall::PostReturn => {
+                store.component.inst_mut(self.inst)?.may_leave = true;
+                Task::exit_implicit_thread(store, self.task)?;
+                Ok(Some(Step::Done))
+            }
+            CoreCall::Callee if !self.opts.async_ => {
+                self.returned(store, flat)?;
+                Ok(None)
+            }
+            CoreCall::Callee if self.opts.callback.is_none() => {
+                if !flat.is_empty() {
+                    return Err(internal("a stackful async callee returned values"));
+                }
+                Task::exit_implicit_thread(store, self.task)?;
+                Ok(Some(Step::Done))
+            }
+            CoreCall::Callee | CoreCall::Callback => {
+                let packed = match flat.as_slice() {
+                    [CoreVal::I32(p)] => *p as u32,
+                    _ => return Err(internal("a callback returned something else than an i32")),
+                };
+                let (code, si) = unpack_callback_result(packed)?;
+                self.callback_code(store, code, si)
+            }
+        }
+    }
+
+    /// One turn of the callback event loop (`while code != EXIT`).
+    fn callback_code(
+        &mut self,
+        store: &mut Store,
+        code: CallbackCode,
+        si: u32,
+    ) -> Result<Option<Step>> {
+        if code == CallbackCode::Exit {
+            Task::exit_implicit_thread(store, self.task)?;
+            return Ok(Some(Step::Done));
+        }
+        let thread = current_thread(store)?;
+        store.component.inst_mut(self.inst)?.exclusive_thread = None;
+        let wait = match code {
+            CallbackCode::Yield => CallbackWait::Yield,
+            _ => {
+                let h = store.component.inst(self.inst)?.handles.get(si)?;
+                let HandleElem::WaitableSet(wset) = *h else {
+                    return trap(format!(
+                        "the callback's waitable set index {si} is not a waitable set"
+                    ));
+                };
+                CallbackWait::Wait(wset)
+            }
+        };
+        let ready = match wait {
+            CallbackWait::Yield => ReadyFunc::NotExclusive(self.inst),
+            CallbackWait::Wait(wset) => {
+                store.component.wsets.get_mut(wset.0)?.num_waiting += 1;
+                ReadyFunc::WsetEvent {
+                    wset,
+                    not_exclusive: Some(self.inst),
+                }
+            }
+        };
+        match Thread::wait_until(store, thread, ready, true)? {
+            Wait::Block(block) => {
+                self.phase = LiftPhase::CallbackWait(wait);
+                Ok(Some(Step::Blocked(block)))
+            }
+            Wait::Now(cancelled) => {
+                let event = match wait {
+                    CallbackWait::Yield if cancelled => (EventCode::TaskCancelled, 0, 0),
+                    CallbackWait::Yield => (EventCode::None, 0, 0),
+                    CallbackWait::Wait(wset) => finish_wait_for_event(store, wset, cancelled)?,
+                };
+                self.call_callback(store, event)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Takes the exclusive lock again and calls the callback with `event`.
+    fn call_callback(&mut self, store: &mut Store, event: EventTuple) -> Result<()> {
+        let implicit = store.component.tasks.get(self.task.0)?.implicit_thread;
+        store.component.inst_mut(self.inst)?.exclusive_thread = implicit;
+        let callback = self
+            .opts
+            .callback
+            .ok_or_else(|| internal("callback loop without a callback"))?;
+        let (code, p1, p2) = event;
+        let args = [
+            CoreVal::I32(code as i32),
+            CoreVal::I32(p1 as i32),
+            CoreVal::I32(p2 as i32),
+        ];
+        self.phase = LiftPhase::Core {
+            thread: call_and_trap_on_throw(store, callback, &args)?,
+            call: CoreCall::Callback,
+            after: None,
+        };
+        Ok(())
     }
 
     /// The callee returned: lift the results, `task.return_` them (the
@@ -129,11 +295,11 @@ impl LiftCall {
         match self.opts.post_return {
             Some(post_return) => {
                 store.component.inst_mut(self.inst)?.may_leave = false;
-                self.phase = LiftPhase::PostReturn(call_and_trap_on_throw(
-                    store,
-                    post_return,
-                    &flat_results,
-                )?);
+                self.phase = LiftPhase::Core {
+                    thread: call_and_trap_on_throw(store, post_return, &flat_results)?,
+                    call: CoreCall::PostReturn,
+                    after: None,
+                };
             }
             None => {
                 Task::exit_implicit_thread(store, self.task)?;
@@ -144,9 +310,27 @@ impl LiftCall {
     }
 }
 
+/// The second half of `WaitableSet.wait_for_event_and`, after the wait.
+pub(crate) fn finish_wait_for_event(
+    store: &mut Store,
+    wset: WsetId,
+    cancelled: bool,
+) -> Result<EventTuple> {
+    let event = if cancelled {
+        (EventCode::TaskCancelled, 0, 0)
+    } else {
+        WaitableSet::get_pending_event(store, wset)?
+    };
+    let s = store.component.wsets.get_mut(wset.0)?;
+    s.num_waiting = s.num_waiting.saturating_sub(1);
+    Ok(event)
+}
+
 /// Implements `definitions.py::canon_lift`: runs `callee` as a new task of
-/// `inst` whose arguments come from, and results go to, `caller`. Returns
-/// the caller side once the task has resolved.
+/// `inst` whose arguments come from, and results go to, `caller`. A
+/// synchronous function's task has resolved when this returns (other ready
+/// threads of the instance run meanwhile, as the spec's loop has it);
+/// otherwise the task is returned, for its `request_cancellation`.
 pub(crate) fn canon_lift(
     store: &mut Store,
     callee: Callee,
@@ -154,13 +338,7 @@ pub(crate) fn canon_lift(
     opts: Arc<CanonicalOptions>,
     inst: InstanceId,
     caller: CallerSide,
-) -> Result<CallerSide> {
-    if opts.callback.is_some() {
-        return Err(Error::Unsupported(
-            "`canon lift` with a `callback` (the async event loop) needs the async Canonical ABI"
-                .into(),
-        ));
-    }
+) -> Result<Option<TaskId>> {
     if opts.gc {
         return Err(Error::Unsupported(
             "the `gc` canonical option (the GC Canonical ABI)".into(),
@@ -183,22 +361,47 @@ pub(crate) fn canon_lift(
     };
     let thread = Thread::new(store, task, Continuation::Lift(Box::new(call)));
     Thread::resume(store, thread, false)?;
-    if !sig.ft.async_ && store.component.tasks.get(task.0)?.state != TaskState::Resolved {
-        // `candidates = { t for t in inst.threads if t.ready() ... }`: no
-        // thread can be waiting without the async ABI.
-        return trap("a synchronous task did not return a value");
+    if !sig.ft.async_ {
+        while !task_resolved(store, task)? {
+            let exclusive = store.component.inst(inst)?.exclusive_thread;
+            let mut candidates = Vec::new();
+            for (_, t) in store.component.inst(inst)?.threads.iter() {
+                candidates.push(*t);
+            }
+            let mut ready = Vec::new();
+            for t in candidates {
+                if Some(t) != exclusive && Thread::ready(store, t)? {
+                    ready.push(t);
+                }
+            }
+            if ready.is_empty() {
+                return trap(
+                    "cannot block a synchronous task before returning (deadlock detected: \
+                     event loop cannot make further progress; no other thread of the \
+                     instance is ready to run)",
+                );
+            }
+            let t = ready[store.nondet.pick_ready_thread(ready.len())];
+            Thread::resume(store, t, false)?;
+        }
     }
-    store.component.threads.remove(thread.0);
-    let task = store
-        .component
-        .tasks
-        .remove(task.0)
-        .ok_or_else(|| internal("task vanished"))?;
-    Ok(task.caller)
+    if task_resolved(store, task)? {
+        Ok(None)
+    } else {
+        Ok(Some(task))
+    }
+}
+
+/// Whether a task has resolved (a resolved task whose threads all exited
+/// has left the store's arena).
+pub(crate) fn task_resolved(store: &Store, task: TaskId) -> Result<bool> {
+    Ok(match store.component.tasks.get(task.0) {
+        Ok(t) => t.state == TaskState::Resolved,
+        Err(_) => true,
+    })
 }
 
 /// `definitions.py::CallbackCode`.
-#[allow(dead_code)] // used by the async ABI
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallbackCode {
     Exit = 0,
@@ -206,19 +409,17 @@ pub(crate) enum CallbackCode {
     Wait = 2,
 }
 
-#[allow(dead_code)] // used by the async ABI
 impl CallbackCode {
     /// `CallbackCode.MAX`.
     pub(crate) const MAX: u32 = 2;
 }
 
 /// Implements `definitions.py::unpack_callback_result`.
-#[allow(dead_code)] // used by the async ABI
 pub(crate) fn unpack_callback_result(packed: u32) -> Result<(CallbackCode, u32)> {
     let code = packed & 0xf;
     trap_if(
         code > CallbackCode::MAX,
-        "the callback returned an invalid code",
+        "unsupported callback code: the callback returned an invalid code",
     )?;
     let code = match code {
         0 => CallbackCode::Exit,
@@ -231,7 +432,7 @@ pub(crate) fn unpack_callback_result(packed: u32) -> Result<(CallbackCode, u32)>
 /// Implements `definitions.py::call_and_trap_on_throw`, split in two: this
 /// prepares the call on a new core thread, [`resume_core`] runs it and turns
 /// an exception that leaves the core function into a trap.
-fn call_and_trap_on_throw(
+pub(crate) fn call_and_trap_on_throw(
     store: &mut Store,
     callee: CoreFunc,
     args: &[CoreVal],
@@ -239,18 +440,33 @@ fn call_and_trap_on_throw(
     CoreThread::new(store, callee, args)
 }
 
-/// Runs a core call to completion. A suspension would be a blocking
-/// built-in, which needs the async ABI; a `memory.atomic.wait` runs alone,
-/// as in `Store::call` (it times out, or nothing can ever notify it); an
-/// uncaught exception traps (`call_and_trap_on_throw`).
-fn resume_core(store: &mut Store, thread: &mut CoreThread) -> Result<Vec<CoreVal>> {
+/// How far a core thread got.
+pub(crate) enum CoreStep {
+    Finished(Vec<CoreVal>),
+    /// A built-in blocked the thread (the spec's `block()`).
+    Blocked(Box<BuiltinBlock>),
+}
+
+/// Runs a core thread (with `host_results` for the host call it stopped
+/// in) until it returns or a built-in blocks it. A `memory.atomic.wait`
+/// runs alone, as in `Store::call` (it times out, or nothing can ever
+/// notify it); an uncaught exception traps (`call_and_trap_on_throw`).
+pub(crate) fn resume_core(
+    store: &mut Store,
+    thread: &mut CoreThread,
+    host_results: &[CoreVal],
+) -> Result<CoreStep> {
+    let mut host_results = host_results;
     loop {
-        match thread.resume(store, &[]) {
-            Ok(Outcome::Finished(results)) => return Ok(results),
-            Ok(Outcome::Suspended(_)) => {
-                return Err(Error::Unsupported(
-                    "a core function suspended inside a synchronous component call".into(),
-                ));
+        match thread.resume(store, host_results) {
+            Ok(Outcome::Finished(results)) => return Ok(CoreStep::Finished(results)),
+            Ok(Outcome::Suspended(payload)) => {
+                return match payload.downcast::<BuiltinBlock>() {
+                    Ok(b) => Ok(CoreStep::Blocked(b)),
+                    Err(_) => Err(Error::Unsupported(
+                        "a host function suspended a core function inside a component call".into(),
+                    )),
+                };
             }
             Ok(Outcome::Yielded) => {}
             Ok(Outcome::Waiting) => {
@@ -268,13 +484,16 @@ fn resume_core(store: &mut Store, thread: &mut CoreThread) -> Result<Vec<CoreVal
             }
             Err(e) => return Err(e),
         }
+        host_results = &[];
     }
 }
 
 /// Implements `definitions.py::canon_lower`: the body of the core function
 /// a `canon lower` defines. The lowering after the callee resolves is the
 /// subtask's `on_resolve` ([`Subtask::on_resolve`]), run by the callee's
-/// `task.return_`; what follows here only collects its results.
+/// `task.return_` whenever that happens. A synchronous lower of a call
+/// that has not resolved blocks its thread ([`AfterBlock::LowerResolved`]);
+/// an `async` one returns the subtask's handle.
 pub(crate) fn canon_lower(
     store: &mut Store,
     callee: &FuncInst,
@@ -282,7 +501,8 @@ pub(crate) fn canon_lower(
     opts: &Arc<CanonicalOptions>,
     lowering_inst: InstanceId,
     flat_args: &[CoreVal],
-) -> Result<Vec<CoreVal>> {
+) -> Result<BuiltinResult> {
+    let thread = current_thread(store)?;
     let inst = current_instance(store)?;
     if inst != lowering_inst {
         return Err(Error::Api(
@@ -296,36 +516,83 @@ pub(crate) fn canon_lower(
         ));
     }
     let subtask = new_subtask(store, sig, opts, inst, flat_args.to_vec());
-    let CallerSide::Lower(subtask) =
-        call_func_inst(store, callee, CallerSide::Lower(subtask), Some(inst))?
-    else {
-        return Err(internal("lowered call resolved to another caller"));
-    };
+    let on_cancel = call_func_inst(store, callee, CallerSide::Lower(subtask), Some(inst))?;
+    store.component.subtasks.get_mut(subtask.0)?.on_cancel = on_cancel;
     let resolved = store.component.subtasks.get(subtask.0)?.resolved();
     if !opts.async_ {
-        // `if not subtask.resolved(): thread.wait_until(subtask.resolved)`
-        Thread::wait_until(
-            "a synchronous call of an async function that has not returned",
-            resolved,
-        )?;
+        if !resolved {
+            // `thread.wait_until(subtask.resolved)`
+            return Ok(
+                match Thread::wait_until(store, thread, ReadyFunc::SubtaskResolved(subtask), false)?
+                {
+                    Wait::Block(block) => BuiltinResult::Block(BuiltinBlock {
+                        block,
+                        after: AfterBlock::LowerResolved(subtask),
+                    }),
+                    Wait::Now(_) => BuiltinResult::Return(lower_resolved(store, subtask)?),
+                },
+            );
+        }
+        return Ok(BuiltinResult::Return(lower_resolved(store, subtask)?));
+    }
+    if resolved {
         Subtask::deliver_resolve(store, subtask)?;
-        let s = store
-            .component
-            .subtasks
-            .remove(subtask.0)
-            .ok_or_else(|| internal("subtask vanished"))?;
-        return Ok(s.flat_results);
+        store.component.subtasks.remove(subtask.0);
+        return Ok(BuiltinResult::Return(vec![CoreVal::I32(
+            SubtaskState::Returned as i32,
+        )]));
     }
-    if !resolved {
-        return Err(Error::Unsupported(
-            "an `async` lowered call that does not complete at once needs subtask handles and \
-             waitables (the async Canonical ABI)"
-                .into(),
-        ));
-    }
+    let limit = store.engine.config().max_table_elements;
+    let i = store
+        .component
+        .inst_mut(inst)?
+        .handles
+        .add(HandleElem::Subtask(subtask), limit)?;
+    let s = store.component.subtasks.get_mut(subtask.0)?;
+    s.index = Some(i);
+    let state = s.state as u32;
+    Ok(BuiltinResult::Return(vec![CoreVal::I32(
+        (state | (i << 4)) as i32,
+    )]))
+}
+
+/// The end of a synchronous `canon_lower`: `subtask.deliver_resolve()`,
+/// then the flat results.
+fn lower_resolved(store: &mut Store, subtask: SubtaskId) -> Result<Vec<CoreVal>> {
     Subtask::deliver_resolve(store, subtask)?;
-    store.component.subtasks.remove(subtask.0);
-    Ok(vec![CoreVal::I32(SubtaskState::Returned as i32)])
+    let s = store
+        .component
+        .subtasks
+        .remove(subtask.0)
+        .ok_or_else(|| internal("subtask vanished"))?;
+    Ok(s.flat_results)
+}
+
+/// What a built-in gives its core caller: results now, or a block.
+#[derive(Debug)]
+pub(crate) enum BuiltinResult {
+    Return(Vec<CoreVal>),
+    Block(BuiltinBlock),
+}
+
+/// Runs the rest of a blocked built-in when its thread is resumed.
+pub(crate) fn finish_block(
+    store: &mut Store,
+    after: AfterBlock,
+    cancelled: bool,
+) -> Result<Vec<CoreVal>> {
+    match after {
+        AfterBlock::Cancelled => Ok(vec![CoreVal::I32(cancelled as i32)]),
+        AfterBlock::WaitEvent { wset, mem, ptr } => {
+            let event = finish_wait_for_event(store, wset, cancelled)?;
+            super::canon_async::unpack_event(store, mem, ptr, event)
+        }
+        AfterBlock::LowerResolved(subtask) => lower_resolved(store, subtask),
+        AfterBlock::CopyDone { end, index } => super::streams::finish_copy(store, end, index),
+        AfterBlock::CancelResolved { subtask, index } => {
+            super::canon_async::finish_subtask_cancel(store, subtask, index)
+        }
+    }
 }
 
 /// The handle-type check of the `resource.*` built-ins and `lift_own`/
@@ -383,7 +650,8 @@ fn dtor_sig() -> Arc<Signature> {
 pub(crate) fn canon_resource_drop(store: &mut Store, rt: ResourceType, i: u32) -> Result<()> {
     let inst = current_instance(store)?;
     check_may_leave(&store.component, inst)?;
-    let HandleElem::Resource(h) = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = h.resource(i)?.clone();
     check_handle_type(store, i, rt, h.rt)?;
     trap_if(
         h.num_lends != 0,
@@ -420,14 +688,17 @@ pub(crate) fn canon_resource_drop(store: &mut Store, rt: ResourceType, i: u32) -
                 name: rti.name.clone(),
             },
         };
-        canon_lower(
+        // A destructor's type is synchronous, so the call has resolved.
+        if let BuiltinResult::Block(_) = canon_lower(
             store,
             &callee,
             &sig,
             &opts,
             inst,
             &[CoreVal::I32(h.rep as i32)],
-        )?;
+        )? {
+            return Err(internal("a destructor call blocked"));
+        }
     } else {
         let scope = h
             .borrow_scope
@@ -441,7 +712,13 @@ pub(crate) fn canon_resource_drop(store: &mut Store, rt: ResourceType, i: u32) -
 /// Implements `definitions.py::canon_resource_rep`.
 pub(crate) fn canon_resource_rep(store: &mut Store, rt: ResourceType, i: u32) -> Result<u32> {
     let inst = current_instance(store)?;
-    let HandleElem::Resource(h) = store.component.inst(inst)?.handles.get(i)?.clone();
+    let h = store
+        .component
+        .inst(inst)?
+        .handles
+        .get(i)?
+        .resource(i)?
+        .clone();
     check_handle_type(store, i, rt, h.rt)?;
     Ok(h.rep)
 }
@@ -551,9 +828,9 @@ pub(crate) fn canon_thread_index(store: &mut Store) -> Result<u32> {
         .ok_or_else(|| internal("running thread without an index"))
 }
 
-/// A built-in of the async ABI (🔀 async, 🧵 threading, 📝 error
-/// contexts): the spec's first check, `trap_if(not inst.may_leave)` (which
-/// all but `context.{get,set}` and `backpressure.{inc,dec}` make), then
+/// A built-in cmref does not run (the shared-everything `thread.spawn-*`
+/// and `thread.available-parallelism`, which are not in the pinned
+/// definitions.py): the first check, `trap_if(not inst.may_leave)`, then
 /// `Error::Unsupported` naming it.
 pub(crate) fn canon_async_builtin(
     store: &mut Store,
@@ -565,7 +842,7 @@ pub(crate) fn canon_async_builtin(
         check_may_leave(&store.component, inst)?;
     }
     Err(Error::Unsupported(format!(
-        "`canon {name}` needs the async Canonical ABI, which cmref does not implement yet"
+        "`canon {name}` is not supported by cmref"
     )))
 }
 

@@ -5,9 +5,13 @@
 //! explicit state machine whose steps run core wasm on resumable core
 //! threads ([`crate::Thread`]). `Thread.resume` takes the continuation out
 //! of the thread (the thread is then "running", as in the spec) and steps
-//! it until it finishes or blocks. Blocking needs the async ABI: in this
-//! version no step ever blocks, and every place where the spec would block
-//! (`wait_until`, backpressure) reports `Error::Unsupported` instead.
+//! it until it finishes or blocks. A built-in that blocks (the spec's
+//! `block()`) is a core host function returning `HostResult::Suspend` with
+//! a [`BuiltinBlock`]: the core thread stops, the step returns
+//! [`Step::Blocked`], and the continuation goes back into the spec thread,
+//! which waits in `Store.waiting` until `Store.tick` (or a synchronous
+//! caller's loop in `canon_lift`) resumes it; the built-in's remaining work
+//! ([`AfterBlock`]) then runs and its results go to the core thread.
 
 use std::sync::Arc;
 
@@ -18,9 +22,11 @@ use super::instance::{enter_from, leave_to, may_enter_from};
 use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
 use super::options::CanonicalOptions;
-use super::resources::HandleElem;
+use super::waitables::{Waitable, WaitableRef, WaitableSet, has_pending_event};
 use super::{trap, trap_if};
-use crate::component::store::{FuncInst, InstanceId, SubtaskId, TaskId, ThreadId, internal};
+use crate::component::store::{
+    FuncInst, InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal,
+};
 use crate::component::types::Signature;
 use crate::component::values::Val;
 use crate::error::{Error, Result};
@@ -43,7 +49,8 @@ pub(crate) enum Callee {
 pub(crate) enum CallerSide {
     Host {
         args: Option<Vec<Val>>,
-        result: Option<Vec<Val>>,
+        /// Where `on_resolve` puts the results: `ComponentStore::host_results`.
+        slot: u32,
     },
     Lower(SubtaskId),
 }
@@ -59,8 +66,8 @@ fn on_start(store: &mut Store, caller: &mut CallerSide) -> Result<Vec<Val>> {
 /// Runs the caller's `on_resolve` with the results (`None`: cancelled).
 fn on_resolve(store: &mut Store, caller: &mut CallerSide, result: Option<Vec<Val>>) -> Result<()> {
     match caller {
-        CallerSide::Host { result: slot, .. } => {
-            *slot = result;
+        CallerSide::Host { slot, .. } => {
+            *store.component.host_results.get_mut(*slot)? = result;
             Ok(())
         }
         CallerSide::Lower(subtask) => Subtask::on_resolve(store, *subtask, result),
@@ -69,11 +76,48 @@ fn on_resolve(store: &mut Store, caller: &mut CallerSide, result: Option<Vec<Val
 
 // ---------------------------------------------------------------- Threads
 
-/// `Thread.ready_func`; only `lambda: True` exists without the async ABI.
+/// `Thread.ready_func`: the conditions threads wait for, as data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // used by the async ABI
 pub(crate) enum ReadyFunc {
+    /// `lambda: True` (`yield`, `resume_later`).
     Always,
+    /// `lambda: not inst.exclusive_thread` (a callback's `YIELD`).
+    NotExclusive(InstanceId),
+    /// `lambda: not has_backpressure()` in `enter_implicit_thread`.
+    NoBackpressure(TaskId),
+    /// `subtask.resolved` (a synchronous `canon_lower`).
+    SubtaskResolved(SubtaskId),
+    /// `ready_and_has_event` of `WaitableSet.wait_for_event_and`, with
+    /// `not inst.exclusive_thread` when the instance is given.
+    WsetEvent {
+        wset: WsetId,
+        not_exclusive: Option<InstanceId>,
+    },
+    /// `Waitable.has_pending_event` (`wait_for_pending_event`).
+    PendingEvent(WaitableRef),
+}
+
+impl ReadyFunc {
+    /// Calls the ready function.
+    pub(crate) fn call(self, store: &Store) -> Result<bool> {
+        Ok(match self {
+            ReadyFunc::Always => true,
+            ReadyFunc::NotExclusive(inst) => store.component.inst(inst)?.exclusive_thread.is_none(),
+            ReadyFunc::NoBackpressure(task) => !Task::has_backpressure(store, task)?,
+            ReadyFunc::SubtaskResolved(s) => store.component.subtasks.get(s.0)?.resolved(),
+            ReadyFunc::WsetEvent {
+                wset,
+                not_exclusive,
+            } => {
+                let free = match not_exclusive {
+                    Some(inst) => store.component.inst(inst)?.exclusive_thread.is_none(),
+                    None => true,
+                };
+                free && WaitableSet::has_pending_event(store, wset)?
+            }
+            ReadyFunc::PendingEvent(w) => has_pending_event(store, w)?,
+        })
+    }
 }
 
 /// The continuation of a thread: its `thread_func` as a state machine.
@@ -81,6 +125,60 @@ pub(crate) enum ReadyFunc {
 pub(crate) enum Continuation {
     /// `canon_lift`'s `thread_func`.
     Lift(Box<LiftCall>),
+    /// `canon_thread_new_indirect`'s `thread_func`.
+    Explicit(Box<super::canon_async::ExplicitThread>),
+}
+
+/// How a thread blocks (`block_internal`): what it waits for (`None`:
+/// suspended, until something resumes it explicitly) and whether it may be
+/// resumed cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    pub(crate) ready: Option<ReadyFunc>,
+    pub(crate) cancellable: bool,
+    /// `block(switch_to)`: the suspended thread to resume in its place.
+    pub(crate) switch_to: Option<ThreadId>,
+}
+
+/// The payload of a blocking built-in's `HostResult::Suspend`: how its
+/// thread blocks, and what the built-in does when the thread is resumed.
+#[derive(Debug)]
+pub(crate) struct BuiltinBlock {
+    pub(crate) block: Block,
+    pub(crate) after: AfterBlock,
+}
+
+/// The rest of a blocking built-in, run when its thread is resumed; gives
+/// the built-in's core results.
+#[derive(Debug)]
+pub(crate) enum AfterBlock {
+    /// `thread.yield`, `thread.suspend`: returns whether it was cancelled.
+    Cancelled,
+    /// `waitable-set.wait`: `wait_for_event`'s second half, then
+    /// `unpack_event` into `mem` at `ptr`.
+    WaitEvent {
+        wset: WsetId,
+        mem: super::options::MemInst,
+        ptr: u64,
+    },
+    /// A synchronous `canon_lower` whose subtask had not resolved.
+    LowerResolved(SubtaskId),
+    /// A synchronous stream or future copy (or cancellation) waiting for
+    /// the end's event.
+    CopyDone {
+        end: crate::component::store::EndId,
+        index: u32,
+    },
+    /// A synchronous `subtask.cancel` waiting for the subtask's event.
+    CancelResolved { subtask: SubtaskId, index: u32 },
+}
+
+/// What the non-blocking part of a wait decided: done now (with
+/// `cancelled`), or block.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Now(bool),
+    Block(Block),
 }
 
 /// How far one resumption of a continuation got.
@@ -88,12 +186,15 @@ pub(crate) enum Continuation {
 pub(crate) enum Step {
     /// The thread function returned.
     Done,
+    /// The thread blocked.
+    Blocked(Block),
 }
 
 impl Continuation {
-    fn step(&mut self, store: &mut Store) -> Result<Step> {
+    fn step(&mut self, store: &mut Store, cancelled: bool) -> Result<Step> {
         match self {
-            Continuation::Lift(call) => call.step(store),
+            Continuation::Lift(call) => call.step(store, cancelled),
+            Continuation::Explicit(call) => call.step(store, cancelled),
         }
     }
 }
@@ -116,7 +217,6 @@ impl Thread {
     }
 
     /// `Thread.suspended`.
-    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn suspended(&self) -> bool {
         !self.running() && self.ready_func.is_none()
     }
@@ -127,9 +227,12 @@ impl Thread {
     }
 
     /// `Thread.ready`.
-    #[allow(dead_code)] // used by the async ABI
-    pub(crate) fn ready(&self) -> bool {
-        self.waiting() && matches!(self.ready_func, Some(ReadyFunc::Always))
+    pub(crate) fn ready(store: &Store, thread: ThreadId) -> Result<bool> {
+        let t = store.component.threads.get(thread.0)?;
+        match t.ready_func {
+            Some(f) if t.waiting() => f.call(store),
+            _ => Ok(false),
+        }
     }
 
     /// `Thread.__init__`: a suspended thread that will run `thread_func`.
@@ -146,6 +249,13 @@ impl Thread {
         ThreadId(store.component.threads.insert(thread))
     }
 
+    /// `Thread.start_waiting_internal`.
+    fn start_waiting_internal(store: &mut Store, thread: ThreadId, ready: ReadyFunc) -> Result<()> {
+        store.component.threads.get_mut(thread.0)?.ready_func = Some(ready);
+        store.component.waiting.push(thread);
+        Ok(())
+    }
+
     /// `Thread.stop_waiting_internal`.
     fn stop_waiting_internal(store: &mut Store, thread: ThreadId) -> Result<()> {
         store.component.threads.get_mut(thread.0)?.ready_func = None;
@@ -153,44 +263,103 @@ impl Thread {
         Ok(())
     }
 
-    /// `Thread.resume`: runs the thread until its function returns (or, once
-    /// the async ABI exists, until it blocks). The thread is the spec's
-    /// `current_thread()` meanwhile.
+    /// `Thread.resume`: runs the thread until its function returns or it
+    /// blocks. The thread is the spec's `current_thread()` meanwhile. A
+    /// thread whose function returned leaves the store's arena.
     pub(crate) fn resume(store: &mut Store, thread: ThreadId, cancelled: bool) -> Result<()> {
-        let t = store.component.threads.get(thread.0)?;
-        if t.running() || (cancelled && !t.cancellable) {
-            return Err(internal("resuming a thread that cannot be resumed"));
-        }
-        if t.waiting() {
-            Thread::stop_waiting_internal(store, thread)?;
-        }
-        let mut cont = store
-            .component
-            .threads
-            .get_mut(thread.0)?
-            .cont
-            .take()
-            .ok_or_else(|| internal("thread without continuation"))?;
-        store.component.current.push(thread);
-        let step = cont.step(store);
-        store.component.current.pop();
-        match step? {
-            // `handler.cont = None`: the thread function has returned.
-            Step::Done => Ok(()),
+        let (mut thread, mut cancelled) = (thread, cancelled);
+        loop {
+            let t = store.component.threads.get(thread.0)?;
+            if t.running() || (cancelled && !t.cancellable) {
+                return Err(internal("resuming a thread that cannot be resumed"));
+            }
+            if t.waiting() {
+                Thread::stop_waiting_internal(store, thread)?;
+            }
+            let mut cont = store
+                .component
+                .threads
+                .get_mut(thread.0)?
+                .cont
+                .take()
+                .ok_or_else(|| internal("thread without continuation"))?;
+            store.component.current.push(thread);
+            let step = cont.step(store, cancelled);
+            store.component.current.pop();
+            match step? {
+                // `handler.cont = None`: the thread function has returned.
+                Step::Done => {
+                    if let Some(t) = store.component.threads.remove(thread.0) {
+                        let task = store.component.tasks.get(t.task.0)?;
+                        if task.threads.is_empty() && task.state == TaskState::Resolved {
+                            store.component.tasks.remove(t.task.0);
+                        }
+                    }
+                    return Ok(());
+                }
+                Step::Blocked(block) => {
+                    let t = store.component.threads.get_mut(thread.0)?;
+                    t.cont = Some(cont);
+                    t.cancellable = block.cancellable;
+                    if let Some(ready) = block.ready {
+                        Thread::start_waiting_internal(store, thread, ready)?;
+                    }
+                    // `while thread is not None`: go on with the thread it
+                    // switched to.
+                    match block.switch_to {
+                        Some(other) => (thread, cancelled) = (other, false),
+                        None => return Ok(()),
+                    }
+                }
+            }
         }
     }
 
-    /// `Thread.wait_until`: in the synchronous subset a wait can only be
-    /// satisfied at once (the deterministic profile never switches away from
-    /// a thread whose condition already holds); anything else would block.
-    pub(crate) fn wait_until(what: &str, ready: bool) -> Result<()> {
-        if ready {
-            Ok(())
-        } else {
-            Err(Error::Unsupported(format!(
-                "blocking ({what}) needs the async Canonical ABI"
-            )))
+    /// `Thread.resume_later`.
+    pub(crate) fn resume_later(store: &mut Store, thread: ThreadId) -> Result<()> {
+        Thread::start_waiting_internal(store, thread, ReadyFunc::Always)
+    }
+
+    /// `Thread.stop_waiting_internal` of a ready thread being promoted.
+    pub(crate) fn promote(store: &mut Store, thread: ThreadId) -> Result<()> {
+        Thread::stop_waiting_internal(store, thread)
+    }
+
+    /// `Thread.wait_until`, up to the point where it blocks: a pending
+    /// cancellation is delivered at once; a condition that already holds
+    /// returns at once only if the store's `Nondet` says so (never in the
+    /// deterministic profile).
+    pub(crate) fn wait_until(
+        store: &mut Store,
+        thread: ThreadId,
+        ready: ReadyFunc,
+        cancellable: bool,
+    ) -> Result<Wait> {
+        let task = store.component.threads.get(thread.0)?.task;
+        if Task::deliver_pending_cancel(store, task, cancellable)? {
+            return Ok(Wait::Now(true));
         }
+        if ready.call(store)? && store.nondet.wait_returns_at_once() {
+            return Ok(Wait::Now(false));
+        }
+        Ok(Wait::Block(Block {
+            ready: Some(ready),
+            cancellable,
+            switch_to: None,
+        }))
+    }
+
+    /// `Thread.suspend`, up to the point where it blocks.
+    pub(crate) fn suspend(store: &mut Store, thread: ThreadId, cancellable: bool) -> Result<Wait> {
+        let task = store.component.threads.get(thread.0)?.task;
+        if Task::deliver_pending_cancel(store, task, cancellable)? {
+            return Ok(Wait::Now(true));
+        }
+        Ok(Wait::Block(Block {
+            ready: None,
+            cancellable,
+            switch_to: None,
+        }))
     }
 }
 
@@ -215,7 +384,6 @@ pub(crate) fn current_instance(store: &Store) -> Result<InstanceId> {
 
 /// `Task.State`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // the cancel states belong to the async ABI
 pub(crate) enum TaskState {
     Initial,
     Started,
@@ -263,28 +431,70 @@ impl Task {
         !self.opts.async_ || self.opts.callback.is_some()
     }
 
-    /// `Task.enter_implicit_thread`.
-    pub(crate) fn enter_implicit_thread(store: &mut Store, task: TaskId) -> Result<bool> {
+    /// `has_backpressure` of `Task.enter_implicit_thread`.
+    pub(crate) fn has_backpressure(store: &Store, task: TaskId) -> Result<bool> {
+        let t = store.component.tasks.get(task.0)?;
+        let i = store.component.inst(t.inst)?;
+        Ok(i.backpressure > 0 || (t.needs_exclusive() && i.exclusive_thread.is_some()))
+    }
+
+    /// `Task.enter_implicit_thread`, up to the wait for backpressure: gives
+    /// `Wait::Block` when the thread must wait, after which
+    /// [`Task::finish_enter`] goes on.
+    pub(crate) fn enter_implicit_thread(store: &mut Store, task: TaskId) -> Result<Wait> {
         let implicit_thread = current_thread(store)?;
         let t = store.component.tasks.get_mut(task.0)?;
         if t.state != TaskState::Initial {
             return Err(internal("entering a started task"));
         }
         t.implicit_thread = Some(implicit_thread);
-        let (inst, async_, needs_exclusive) = (t.inst, t.sig.ft.async_, t.needs_exclusive());
-        if async_ {
-            let i = store.component.inst(inst)?;
-            let has_backpressure =
-                i.backpressure > 0 || (needs_exclusive && i.exclusive_thread.is_some());
-            if has_backpressure || i.num_waiting_to_enter > 0 {
-                Thread::wait_until("backpressure on entering the instance", false)?;
-            }
-            if needs_exclusive {
-                store.component.inst_mut(inst)?.exclusive_thread = Some(implicit_thread);
+        let (inst, async_) = (t.inst, t.sig.ft.async_);
+        if async_
+            && (Task::has_backpressure(store, task)?
+                || store.component.inst(inst)?.num_waiting_to_enter > 0)
+        {
+            store.component.inst_mut(inst)?.num_waiting_to_enter += 1;
+            match Thread::wait_until(
+                store,
+                implicit_thread,
+                ReadyFunc::NoBackpressure(task),
+                true,
+            )? {
+                Wait::Now(cancelled) => return Task::finish_enter(store, task, cancelled),
+                block => return Ok(block),
             }
         }
-        Task::register_thread(store, task, implicit_thread)?;
-        Ok(true)
+        Task::finish_enter_entered(store, task)?;
+        Ok(Wait::Now(false))
+    }
+
+    /// The rest of `Task.enter_implicit_thread` after waiting for
+    /// backpressure: `Wait::Now(true)` if the task was cancelled (and so
+    /// resolved) instead.
+    pub(crate) fn finish_enter(store: &mut Store, task: TaskId, cancelled: bool) -> Result<Wait> {
+        let inst = store.component.tasks.get(task.0)?.inst;
+        let i = store.component.inst_mut(inst)?;
+        i.num_waiting_to_enter = i.num_waiting_to_enter.saturating_sub(1);
+        if cancelled {
+            Task::cancel(store, task)?;
+            return Ok(Wait::Now(true));
+        }
+        Task::finish_enter_entered(store, task)?;
+        Ok(Wait::Now(false))
+    }
+
+    /// The end of `Task.enter_implicit_thread`: take the exclusive lock if
+    /// needed, register the implicit thread.
+    fn finish_enter_entered(store: &mut Store, task: TaskId) -> Result<()> {
+        let t = store.component.tasks.get(task.0)?;
+        let implicit = t
+            .implicit_thread
+            .ok_or_else(|| internal("no implicit thread"))?;
+        let (inst, exclusive) = (t.inst, t.sig.ft.async_ && t.needs_exclusive());
+        if exclusive {
+            store.component.inst_mut(inst)?.exclusive_thread = Some(implicit);
+        }
+        Task::register_thread(store, task, implicit)
     }
 
     /// `Task.register_thread`.
@@ -337,16 +547,48 @@ impl Task {
         Ok(())
     }
 
-    /// `Task.request_cancellation`: cancellation only exists in the async ABI.
-    #[allow(dead_code)] // used by the async ABI
-    pub(crate) fn request_cancellation(_store: &mut Store, _task: TaskId) -> Result<()> {
-        Err(Error::Unsupported(
-            "task cancellation needs the async Canonical ABI".into(),
-        ))
+    /// `Task.request_cancellation`: the caller's `on_cancel`. A resolved
+    /// task that has left the store has nothing to cancel.
+    pub(crate) fn request_cancellation(
+        store: &mut Store,
+        task: TaskId,
+        caller: Option<InstanceId>,
+    ) -> Result<()> {
+        let Ok(t) = store.component.tasks.get(task.0) else {
+            return Ok(());
+        };
+        let (inst, implicit) = (t.inst, t.implicit_thread);
+        if t.state == TaskState::Initial {
+            store.component.tasks.get_mut(task.0)?.state = TaskState::CancelDelivered;
+            let implicit = implicit.ok_or_else(|| internal("no implicit thread"))?;
+            return Thread::resume(store, implicit, true);
+        }
+        if t.state != TaskState::Started {
+            return Ok(());
+        }
+        let mut candidates = Vec::new();
+        for th in &t.threads {
+            if store.component.threads.get(th.0)?.cancellable {
+                candidates.push(*th);
+            }
+        }
+        let exclusive = store.component.inst(inst)?.exclusive_thread;
+        if t.needs_exclusive() && exclusive.is_some() && exclusive != implicit {
+            candidates.retain(|th| Some(*th) != implicit);
+        }
+        if !candidates.is_empty() && may_enter_from(&store.component, inst, caller)? {
+            store.component.tasks.get_mut(task.0)?.state = TaskState::CancelDelivered;
+            enter_from(&mut store.component, inst, caller)?;
+            let pick = store.nondet.pick_ready_thread(candidates.len());
+            Thread::resume(store, candidates[pick], true)?;
+            leave_to(&mut store.component, inst, caller)?;
+        } else {
+            store.component.tasks.get_mut(task.0)?.state = TaskState::PendingCancel;
+        }
+        Ok(())
     }
 
     /// `Task.deliver_pending_cancel`.
-    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn deliver_pending_cancel(
         store: &mut Store,
         task: TaskId,
@@ -369,7 +611,7 @@ impl Task {
     ) -> Result<R> {
         let placeholder = CallerSide::Host {
             args: None,
-            result: None,
+            slot: u32::MAX,
         };
         let mut caller = std::mem::replace(
             &mut store.component.tasks.get_mut(task.0)?.caller,
@@ -431,7 +673,6 @@ impl Task {
 
 /// `Subtask.State`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // the cancelled states belong to the async ABI
 pub(crate) enum SubtaskState {
     Starting = 0,
     Started = 1,
@@ -450,13 +691,19 @@ pub(crate) struct LowerState {
     pub(crate) max_flat_results: usize,
 }
 
-/// `definitions.py::Subtask` (the waitable part exists with the async ABI).
+/// `definitions.py::Subtask`.
 #[derive(Debug)]
 pub(crate) struct Subtask {
+    pub(crate) waitable: Waitable,
     pub(crate) state: SubtaskState,
+    /// `on_cancel`: the callee's task (its `request_cancellation`), if the
+    /// callee is a lifted function.
+    pub(crate) on_cancel: Option<TaskId>,
+    /// The subtask's handle index once `canon_lower` returned it unresolved
+    /// (from then on, progress sets a pending event: `maybe_on_progress`).
+    pub(crate) index: Option<u32>,
     /// Handles lent for the call's borrows: (instance, handle index).
     pub(crate) lenders: Option<Vec<(InstanceId, u32)>>,
-    #[allow(dead_code)] // used by the async ABI
     pub(crate) cancellation_requested: bool,
     pub(crate) flat_results: Vec<CoreVal>,
     pub(crate) lower: Option<LowerState>,
@@ -466,7 +713,10 @@ impl Subtask {
     /// `Subtask.__init__`.
     pub(crate) fn new() -> Subtask {
         Subtask {
+            waitable: Waitable::default(),
             state: SubtaskState::Starting,
+            on_cancel: None,
+            index: None,
             lenders: Some(Vec::new()),
             cancellation_requested: false,
             flat_results: Vec::new(),
@@ -486,7 +736,12 @@ impl Subtask {
         inst: InstanceId,
         i: u32,
     ) -> Result<()> {
-        let HandleElem::Resource(h) = store.component.inst_mut(inst)?.handles.get_mut(i)?;
+        let h = store
+            .component
+            .inst_mut(inst)?
+            .handles
+            .get_mut(i)?
+            .resource_mut(i)?;
         h.num_lends += 1;
         store
             .component
@@ -515,14 +770,42 @@ impl Subtask {
             .take()
             .ok_or_else(|| internal("resolve delivered twice"))?;
         for (inst, i) in lenders {
-            let HandleElem::Resource(h) = store.component.inst_mut(inst)?.handles.get_mut(i)?;
+            let h = store
+                .component
+                .inst_mut(inst)?
+                .handles
+                .get_mut(i)?
+                .resource_mut(i)?;
             h.num_lends -= 1;
         }
         Ok(())
     }
 
+    /// `Subtask.drop`.
+    pub(crate) fn drop(store: &mut Store, subtask: SubtaskId) -> Result<()> {
+        trap_if(
+            !store.component.subtasks.get(subtask.0)?.resolve_delivered(),
+            "cannot drop a subtask which has not yet resolved",
+        )?;
+        super::waitables::drop_waitable(store, WaitableRef::Subtask(subtask))?;
+        store.component.subtasks.remove(subtask.0);
+        Ok(())
+    }
+
+    /// `maybe_on_progress` of `canon_lower`: once the subtask has a handle,
+    /// progress sets its pending event (`on_progress`).
+    fn maybe_on_progress(store: &mut Store, subtask: SubtaskId) -> Result<()> {
+        if let Some(index) = store.component.subtasks.get(subtask.0)?.index {
+            super::waitables::set_pending_event(
+                store,
+                WaitableRef::Subtask(subtask),
+                super::waitables::PendingEvent::Subtask { index },
+            )?;
+        }
+        Ok(())
+    }
+
     /// `Subtask.resolve_delivered`.
-    #[allow(dead_code)] // used by the async ABI
     pub(crate) fn resolve_delivered(&self) -> bool {
         self.lenders.is_none()
     }
@@ -539,6 +822,7 @@ impl Subtask {
 
     /// `canon_lower`'s `on_start`: lifts the arguments from the caller.
     pub(crate) fn on_start(store: &mut Store, subtask: SubtaskId) -> Result<Vec<Val>> {
+        Subtask::maybe_on_progress(store, subtask)?;
         let s = store.component.subtasks.get_mut(subtask.0)?;
         if s.state != SubtaskState::Starting {
             return Err(internal("subtask started twice"));
@@ -563,10 +847,16 @@ impl Subtask {
         subtask: SubtaskId,
         result: Option<Vec<Val>>,
     ) -> Result<()> {
+        Subtask::maybe_on_progress(store, subtask)?;
         let Some(result) = result else {
-            return Err(Error::Unsupported(
-                "cancelled calls need the async Canonical ABI".into(),
-            ));
+            let s = store.component.subtasks.get_mut(subtask.0)?;
+            let state = if s.state == SubtaskState::Starting {
+                SubtaskState::CancelledBeforeStarted
+            } else {
+                SubtaskState::CancelledBeforeReturned
+            };
+            s.resolve(state, Vec::new());
+            return Ok(());
         };
         if store.component.subtasks.get(subtask.0)?.state != SubtaskState::Started {
             return Err(internal("resolving an unstarted subtask"));
@@ -594,13 +884,15 @@ impl Subtask {
 // ------------------------------------------------------------ Embedding API
 
 /// Calls a function instance: `f(on_start, on_resolve, caller)` of
-/// `definitions.py`. Returns the caller side once resolved.
+/// `definitions.py`. Returns the callee's task when it is a lifted function
+/// whose task has not resolved yet (its `request_cancellation` is the
+/// spec's `on_cancel`).
 pub(crate) fn call_func_inst(
     store: &mut Store,
     f: &FuncInst,
     caller: CallerSide,
     caller_inst: Option<InstanceId>,
-) -> Result<CallerSide> {
+) -> Result<Option<TaskId>> {
     match f {
         FuncInst::Lifted {
             callee,
@@ -628,7 +920,7 @@ pub(crate) fn call_func_inst(
                 )));
             }
             on_resolve(store, &mut caller, Some(results))?;
-            Ok(caller)
+            Ok(None)
         }
     }
 }
@@ -645,37 +937,79 @@ fn lift_func_inst(
     inst: InstanceId,
     caller: CallerSide,
     caller_inst: Option<InstanceId>,
-) -> Result<CallerSide> {
+) -> Result<Option<TaskId>> {
     trap_if(
         !may_enter_from(&store.component, inst, caller_inst)?,
         "cannot enter component instance (it is already on the call stack, or a trap left it locked down)",
     )?;
     enter_from(&mut store.component, inst, caller_inst)?;
-    let done = super::canon::canon_lift(store, callee, sig.clone(), opts.clone(), inst, caller)?;
+    let task = super::canon::canon_lift(store, callee, sig.clone(), opts.clone(), inst, caller)?;
     leave_to(&mut store.component, inst, caller_inst)?;
-    Ok(done)
+    Ok(task)
 }
 
-/// `Store.invoke`: the embedder calls a component function.
+/// `Store.invoke`, followed by the embedder's event loop: calls `Store.tick`
+/// until the call's result has arrived. When no thread is ready and the
+/// result has not arrived, nothing can make progress: a deadlock, which
+/// traps.
 pub(crate) fn invoke(store: &mut Store, f: &FuncInst, args: Vec<Val>) -> Result<Vec<Val>> {
+    let slot = store.component.host_results.insert(None);
+    let r = invoke_and_tick(store, f, args, slot);
+    let result = store.component.host_results.remove(slot).flatten();
+    r?;
+    result.ok_or_else(|| internal("a host call resolved without a result"))
+}
+
+fn invoke_and_tick(store: &mut Store, f: &FuncInst, args: Vec<Val>, slot: u32) -> Result<()> {
     store.component.nesting_depth += 1;
     let caller = CallerSide::Host {
         args: Some(args),
-        result: None,
+        slot,
     };
     let r = call_func_inst(store, f, caller, None);
     store.component.nesting_depth -= 1;
-    match r? {
-        CallerSide::Host {
-            result: Some(result),
-            ..
-        } => Ok(result),
-        // An `async` function whose task did not return before its thread
-        // finished: only possible once threads can block.
-        _ => Err(Error::Unsupported(
-            "the called `async` function did not return a value without blocking".into(),
-        )),
+    r?;
+    while store.component.host_results.get(slot)?.is_none() {
+        if store.component.nesting_depth > 0 {
+            // A nested embedder call (e.g. from a host function) cannot run
+            // the store's event loop (`Store.tick` asserts nesting depth 0).
+            return trap(
+                "cannot block a synchronous task before returning (an embedder call made \
+                 while the store is busy did not return at once)",
+            );
+        }
+        if !tick(store)? {
+            return trap("deadlock detected: event loop cannot make further progress");
+        }
     }
+    Ok(())
+}
+
+/// `Store.tick`: resumes one ready waiting thread (the store's `Nondet`
+/// picks which), entering its instance from the host. Returns whether any
+/// thread was ready.
+pub(crate) fn tick(store: &mut Store) -> Result<bool> {
+    let mut candidates = Vec::new();
+    for t in store.component.waiting.clone() {
+        if Thread::ready(store, t)? {
+            candidates.push(t);
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(false);
+    }
+    store.component.nesting_depth += 1;
+    let thread = candidates[store.nondet.pick_ready_thread(candidates.len())];
+    let task = store.component.threads.get(thread.0)?.task;
+    let inst = store.component.tasks.get(task.0)?.inst;
+    let r = (|| {
+        enter_from(&mut store.component, inst, None)?;
+        Thread::resume(store, thread, false)?;
+        leave_to(&mut store.component, inst, None)
+    })();
+    store.component.nesting_depth -= 1;
+    r?;
+    Ok(true)
 }
 
 /// `Store.lower`: the core function a `canon lower` of `callee` defines,
@@ -689,13 +1023,13 @@ pub(crate) fn lower(
     flat_ft: &CoreFuncType,
 ) -> CoreFunc {
     let core_ty = flat_ft.to_wasm();
-    CoreFunc::new_host(store, core_ty, move |caller, args| {
+    CoreFunc::new_host_suspendable(store, core_ty, move |caller, args| {
         let store = caller.store();
         let result = match store.component.func(callee).cloned() {
             Ok(f) => super::canon::canon_lower(store, &f, &sig, &opts, inst, args),
             Err(e) => Err(e),
         };
-        result.map_err(|e| store.component.defer_error(e))
+        super::canon_async::host_result(store, result)
     })
 }
 

@@ -132,9 +132,10 @@ impl LiftLowerContext {
             int(alignment as u64),
             int(new_byte_length),
         ];
+        let slot = store.component.host_results.insert(None);
         let caller = CallerSide::Host {
             args: Some(args),
-            result: None,
+            slot,
         };
         let opts = Arc::new(CanonicalOptions::default());
         let done = canon_lift(
@@ -144,16 +145,12 @@ impl LiftLowerContext {
             opts,
             inst,
             caller,
-        )?;
-        let ptr = match done {
-            CallerSide::Host {
-                result: Some(result),
-                ..
-            } => match result.as_slice() {
-                [Val::U32(p)] => *p as u64,
-                [Val::U64(p)] => *p,
-                _ => return Err(internal("realloc result")),
-            },
+        );
+        let result = store.component.host_results.remove(slot).flatten();
+        done?;
+        let ptr = match result.as_deref() {
+            Some([Val::U32(p)]) => *p as u64,
+            Some([Val::U64(p)]) => *p,
             _ => return Err(internal("realloc did not return")),
         };
         store.component.inst_mut(inst)?.may_leave = true;

@@ -138,8 +138,8 @@ pub(crate) fn lift_flat(
             ty: rt,
             rep: lift_borrow(cx, store, as_u32(vi.next(CoreType::I32)?), rt)?,
         }),
-        Despecialized::Stream(_) => lift_stream(cx, as_u32(vi.next(CoreType::I32)?))?,
-        Despecialized::Future(_) => lift_future(cx, as_u32(vi.next(CoreType::I32)?))?,
+        Despecialized::Stream(e) => lift_stream(cx, store, as_u32(vi.next(CoreType::I32)?), e)?,
+        Despecialized::Future(e) => lift_future(cx, store, as_u32(vi.next(CoreType::I32)?), e)?,
     })
 }
 

@@ -8,13 +8,12 @@ use super::abi::{
 use super::canon::check_handle_type;
 use super::concurrency::Subtask;
 use super::context::{BorrowScope, LiftLowerContext};
-use super::resources::HandleElem;
 use super::strings::load_string;
 use super::{trap, trap_if};
 use crate::component::store::internal;
 use crate::component::types::{ResourceType, ValType};
 use crate::component::values::{Resource, Val};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::nondet::{F32_CANONICAL_NAN, F64_CANONICAL_NAN};
 use crate::runtime::store::Store;
 
@@ -66,8 +65,14 @@ pub(crate) fn load(cx: &LiftLowerContext, store: &mut Store, ptr: u64, t: &ValTy
                 rep: lift_borrow(cx, store, i, rt)?,
             })
         }
-        Despecialized::Stream(_) => lift_stream(cx, load_int(cx, store, ptr, 4)? as u32)?,
-        Despecialized::Future(_) => lift_future(cx, load_int(cx, store, ptr, 4)? as u32)?,
+        Despecialized::Stream(e) => {
+            let i = load_int(cx, store, ptr, 4)? as u32;
+            lift_stream(cx, store, i, e)?
+        }
+        Despecialized::Future(e) => {
+            let i = load_int(cx, store, ptr, 4)? as u32;
+            lift_future(cx, store, i, e)?
+        }
     })
 }
 
@@ -138,11 +143,13 @@ pub(crate) fn convert_i32_to_char(_cx: &LiftLowerContext, i: u32) -> Result<char
     char::from_u32(i).ok_or_else(|| internal("char"))
 }
 
-/// Implements `definitions.py::lift_error_context`. Error contexts are only
-/// made by the async built-ins, so no handle can be one.
+/// Implements `definitions.py::lift_error_context`: the handle stays (an
+/// error context is shared by reference).
 pub(crate) fn lift_error_context(cx: &LiftLowerContext, store: &Store, i: u32) -> Result<Val> {
-    let HandleElem::Resource(_) = store.component.inst(cx.inst)?.handles.get(i)?;
-    trap(format!("handle index {i} is not an error-context"))
+    match store.component.inst(cx.inst)?.handles.get(i)? {
+        super::resources::HandleElem::ErrorContext(e) => Ok(Val::ErrorContext(e.clone())),
+        _ => trap(format!("handle index {i} is not an error-context")),
+    }
 }
 
 /// Implements `definitions.py::load_list`.
@@ -282,7 +289,8 @@ pub(crate) fn lift_own(
     i: u32,
     rt: ResourceType,
 ) -> Result<u32> {
-    let HandleElem::Resource(h) = store.component.inst_mut(cx.inst)?.handles.remove(i)?;
+    let h = store.component.inst_mut(cx.inst)?.handles.remove(i)?;
+    let h = h.resource(i)?.clone();
     check_handle_type(store, i, rt, h.rt)?;
     trap_if(
         h.num_lends != 0,
@@ -305,24 +313,50 @@ pub(crate) fn lift_borrow(
     let Some(BorrowScope::Subtask(subtask)) = cx.borrow_scope else {
         return Err(internal("lifting a borrow outside of a call"));
     };
-    let HandleElem::Resource(h) = store.component.inst(cx.inst)?.handles.get(i)?.clone();
+    let h = store
+        .component
+        .inst(cx.inst)?
+        .handles
+        .get(i)?
+        .resource(i)?
+        .clone();
     check_handle_type(store, i, rt, h.rt)?;
     Subtask::add_lender(store, subtask, cx.inst, i)?;
     Ok(h.rep)
 }
 
 /// Implements `definitions.py::lift_stream`.
-pub(crate) fn lift_stream(_cx: &LiftLowerContext, _i: u32) -> Result<Val> {
-    Err(Error::Unsupported(
-        "`stream` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lift_stream(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    i: u32,
+    t: Option<&ValType>,
+) -> Result<Val> {
+    let shared = super::streams::lift_async_value(
+        store,
+        cx.inst,
+        i,
+        super::streams::EndKind::ReadableStream,
+        t,
+    )?;
+    Ok(Val::Stream(shared))
 }
 
 /// Implements `definitions.py::lift_future`.
-pub(crate) fn lift_future(_cx: &LiftLowerContext, _i: u32) -> Result<Val> {
-    Err(Error::Unsupported(
-        "`future` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lift_future(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    i: u32,
+    t: Option<&ValType>,
+) -> Result<Val> {
+    let shared = super::streams::lift_async_value(
+        store,
+        cx.inst,
+        i,
+        super::streams::EndKind::ReadableFuture,
+        t,
+    )?;
+    Ok(Val::Future(shared))
 }
 
 /// The value a loaded list is for the type it was loaded as: a list, or the

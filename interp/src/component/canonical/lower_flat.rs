@@ -73,9 +73,15 @@ pub(crate) fn lower_flat(
         (Despecialized::Borrow(rt), Val::Borrow(r)) => {
             vec![i32v(lower_borrow(cx, store, r.rep, rt)? as u64)]
         }
-        (Despecialized::Stream(_), _) => return lower_stream().map(|()| Vec::new()),
-        (Despecialized::Future(_), _) => return lower_future().map(|()| Vec::new()),
-        (Despecialized::ErrorContext, _) => return lower_error_context().map(|()| Vec::new()),
+        (Despecialized::Stream(_), Val::Stream(s)) => {
+            vec![i32v(lower_stream(cx, store, *s)? as u64)]
+        }
+        (Despecialized::Future(_), Val::Future(s)) => {
+            vec![i32v(lower_future(cx, store, *s)? as u64)]
+        }
+        (Despecialized::ErrorContext, Val::ErrorContext(e)) => {
+            vec![i32v(lower_error_context(cx, store, e)? as u64)]
+        }
         _ => return Err(mismatch(v, t)),
     })
 }

@@ -14,14 +14,18 @@
 //! | `load`, `storing`, `strings` | Loading, Storing |
 //! | `flattening` | Flattening |
 //! | `lift_flat`, `lower_flat` | Flat Lifting, Flat Lowering, Lifting and Lowering Values |
+//! | `waitables` | Waitable State |
+//! | `streams` | Buffer, Stream and Future State; the `stream.*`/`future.*` built-ins |
 //! | `canon` | Canonical Definitions |
+//! | `canon_async` | Canonical Definitions: the 🔀 built-ins that wait |
 //!
 //! Every function returns `Result`: the spec's `trap()` is an
 //! `Error::Trap` of kind [`TrapKind::CanonicalAbi`] whose message names the
-//! rule; what needs the async ABI is `Error::Unsupported`.
+//! rule; what cmref does not run yet is `Error::Unsupported`.
 
 pub(crate) mod abi;
 pub(crate) mod canon;
+pub(crate) mod canon_async;
 pub(crate) mod concurrency;
 pub(crate) mod context;
 pub(crate) mod flattening;
@@ -32,8 +36,10 @@ pub(crate) mod lower_flat;
 pub(crate) mod options;
 pub(crate) mod resources;
 pub(crate) mod storing;
+pub(crate) mod streams;
 pub(crate) mod strings;
 pub(crate) mod table;
+pub(crate) mod waitables;
 
 #[cfg(test)]
 mod tests;

@@ -38,12 +38,37 @@ impl ResourceHandle {
     }
 }
 
-/// What a slot of `ComponentInstance.handles` holds. The spec's table also
-/// holds waitables, waitable sets and error contexts, which only the async
-/// built-ins create.
+/// What a slot of `ComponentInstance.handles` holds: resource handles,
+/// and the async ABI's subtasks and waitable sets (the objects themselves
+/// live in the store's arenas; the handle names them).
 #[derive(Clone, Debug)]
 pub(crate) enum HandleElem {
     Resource(ResourceHandle),
+    Subtask(crate::component::store::SubtaskId),
+    WaitableSet(crate::component::store::WsetId),
+    End(crate::component::store::EndId),
+    ErrorContext(crate::component::values::ErrorContext),
+}
+
+impl HandleElem {
+    /// `trap_if(not isinstance(h, ResourceHandle))`.
+    pub(crate) fn resource(&self, i: u32) -> Result<&ResourceHandle, crate::error::Error> {
+        match self {
+            HandleElem::Resource(h) => Ok(h),
+            _ => super::trap(format!("handle index {i} is not a resource handle")),
+        }
+    }
+
+    /// `trap_if(not isinstance(h, ResourceHandle))`, mutably.
+    pub(crate) fn resource_mut(
+        &mut self,
+        i: u32,
+    ) -> Result<&mut ResourceHandle, crate::error::Error> {
+        match self {
+            HandleElem::Resource(h) => Ok(h),
+            _ => super::trap(format!("handle index {i} is not a resource handle")),
+        }
+    }
 }
 
 /// A host destructor: called with the rep of a dropped owned handle.

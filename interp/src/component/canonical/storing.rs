@@ -72,9 +72,18 @@ pub(crate) fn store(
             let i = lower_borrow(cx, store, r.rep, rt)?;
             store_int(cx, store, i as u64, ptr, 4)
         }
-        (Despecialized::Stream(_), _) => lower_stream(),
-        (Despecialized::Future(_), _) => lower_future(),
-        (Despecialized::ErrorContext, _) => lower_error_context(),
+        (Despecialized::Stream(_), Val::Stream(s)) => {
+            let i = lower_stream(cx, store, *s)?;
+            store_int(cx, store, i as u64, ptr, 4)
+        }
+        (Despecialized::Future(_), Val::Future(s)) => {
+            let i = lower_future(cx, store, *s)?;
+            store_int(cx, store, i as u64, ptr, 4)
+        }
+        (Despecialized::ErrorContext, Val::ErrorContext(e)) => {
+            let i = lower_error_context(cx, store, e)?;
+            store_int(cx, store, i as u64, ptr, 4)
+        }
         _ => Err(mismatch(v, t)),
     }
 }
@@ -159,12 +168,19 @@ pub(crate) fn char_to_i32(c: char) -> u32 {
     c as u32
 }
 
-/// Implements `definitions.py::lower_error_context`: no host value can be an
-/// error context without the async ABI.
-pub(crate) fn lower_error_context() -> Result<()> {
-    Err(Error::Unsupported(
-        "`error-context` values need the async Canonical ABI".into(),
-    ))
+/// Implements `definitions.py::lower_error_context`: a new handle to the
+/// same error context.
+pub(crate) fn lower_error_context(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    e: &crate::component::values::ErrorContext,
+) -> Result<u32> {
+    let limit = store.engine.config().max_table_elements;
+    store
+        .component
+        .inst_mut(cx.inst)?
+        .handles
+        .add(super::resources::HandleElem::ErrorContext(e.clone()), limit)
 }
 
 /// The elements of a list value: a list's own, or a map's entries as the
@@ -392,15 +408,19 @@ pub(crate) fn lower_borrow(
 }
 
 /// Implements `definitions.py::lower_stream`.
-pub(crate) fn lower_stream() -> Result<()> {
-    Err(Error::Unsupported(
-        "`stream` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lower_stream(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    v: crate::component::values::AsyncValue,
+) -> Result<u32> {
+    super::streams::lower_async_value(store, cx.inst, v, super::streams::EndKind::ReadableStream)
 }
 
 /// Implements `definitions.py::lower_future`.
-pub(crate) fn lower_future() -> Result<()> {
-    Err(Error::Unsupported(
-        "`future` values need the async Canonical ABI".into(),
-    ))
+pub(crate) fn lower_future(
+    cx: &LiftLowerContext,
+    store: &mut Store,
+    v: crate::component::values::AsyncValue,
+) -> Result<u32> {
+    super::streams::lower_async_value(store, cx.inst, v, super::streams::EndKind::ReadableFuture)
 }

@@ -1,0 +1,51 @@
+;; Error contexts (definitions.py `canon_error_context_new`,
+;; `canon_error_context_debug_message`, `canon_error_context_drop`): the
+;; debug message is the host's choice (empty in the deterministic profile,
+;; else possibly the guest's), written back as a string; a dropped error
+;; context's handle is gone.
+(component
+  (core module $Memory
+    (memory (export "mem") 1)
+    (global $next (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $next))
+      (global.set $next (i32.add (global.get $next) (local.get 3)))
+      (local.get $p)))
+  (core instance $memory (instantiate $Memory))
+  (core module $M
+    (import "" "mem" (memory 1))
+    (import "" "error-context.new" (func $new (param i32 i32) (result i32)))
+    (import "" "error-context.debug-message" (func $debug (param i32 i32)))
+    (import "" "error-context.drop" (func $drop (param i32)))
+    (data (i32.const 0) "hello")
+    (func (export "run") (result i32)
+      (local $e i32) (local $len i32)
+      (local.set $e (call $new (i32.const 0) (i32.const 5)))
+      (call $debug (local.get $e) (i32.const 64))
+      (local.set $len (i32.load (i32.const 68)))
+      (if (i32.and (i32.ne (local.get $len) (i32.const 0)) (i32.ne (local.get $len) (i32.const 5)))
+        (then unreachable))
+      (call $drop (local.get $e))
+      (i32.const 42))
+    (func (export "drop-twice")
+      (local $e i32)
+      (local.set $e (call $new (i32.const 0) (i32.const 5)))
+      (call $drop (local.get $e))
+      (call $drop (local.get $e)))
+  )
+  (canon error-context.new (memory (core memory $memory "mem")) (core func $new))
+  (canon error-context.debug-message (memory (core memory $memory "mem"))
+    (realloc (core func $memory "realloc")) (core func $debug))
+  (canon error-context.drop (core func $drop))
+  (core instance $m (instantiate $M (with "" (instance
+    (export "mem" (memory $memory "mem"))
+    (export "error-context.new" (func $new))
+    (export "error-context.debug-message" (func $debug))
+    (export "error-context.drop" (func $drop))
+  ))))
+  (func (export "run") (result u32) (canon lift (core func $m "run")))
+  (func (export "drop-twice") (canon lift (core func $m "drop-twice")))
+)
+(assert_return (invoke "run") (u32.const 42))
+(assert_trap (invoke "drop-twice") "unknown handle index 1")
