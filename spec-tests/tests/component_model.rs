@@ -90,136 +90,6 @@ fn binary() {
 /// async Canonical ABI grows (README gives the current figure).
 const ASYNC_MIN_PASSED: usize = 260;
 
-/// Failures of `async/` that are not `unsupported`: where the suite (which
-/// is Wasmtime's behaviour) and definitions.py disagree. Each is a spec
-/// question, argued here from definitions.py at 6d281648.
-const ASYNC_DIVERGENCES: &[(&str, &str)] = &[
-    (
-        "async/cross-abi-calls.wast:491",
-        "task.return without `memory` in a task lifted with `memory`: \
-         `LiftOptions.equal` compares `memory` by identity, so the spec traps",
-    ),
-    (
-        "async/cross-abi-calls.wast:495",
-        "as cross-abi-calls.wast:491",
-    ),
-    (
-        "async/drop-cross-task-borrow.wast:305",
-        "a synchronous call of an `async`-typed import from a synchronous task: \
-         definitions.py runs the callee (which traps at its own `unreachable`), \
-         Wasmtime traps before the call",
-    ),
-    (
-        "async/during-sync-call-no-sibling-resume.wast:155",
-        "as drop-cross-task-borrow.wast:305",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:287",
-        "as drop-cross-task-borrow.wast:305",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:289",
-        "as drop-cross-task-borrow.wast:305",
-    ),
-    (
-        "async/dont-block-start.wast:24",
-        "as drop-cross-task-borrow.wast:305 (a start function calls the import)",
-    ),
-    (
-        "async/trap-on-reenter.wast:65",
-        "a child calling its parent: `entering_set` is `self_and_ancestors() - \
-         caller.self_and_ancestors()`, empty here, so definitions.py enters and \
-         the callee traps at its `unreachable`; Wasmtime forbids it for now",
-    ),
-    (
-        "async/trap-on-reenter.wast:86",
-        "a parent calling its child: `entering_set` is the child alone, which may \
-         be entered, so definitions.py returns; Wasmtime forbids it for now",
-    ),
-    (
-        "async/trap-on-reenter.wast:110",
-        "as trap-on-reenter.wast:65, with a callee that returns",
-    ),
-    (
-        "async/during-sync-call-no-exclusive-resume.wast:163",
-        "(nyi.txt) `canon_lift`'s loop for a synchronous task resumes ready threads \
-         that are not `inst.exclusive_thread`; a synchronously-typed task never \
-         takes the exclusive lock (`enter_implicit_thread` only does for `async` \
-         types), so the callback thread parked by YIELD is resumed and traps at \
-         its `unreachable` rather than the call ending in a deadlock",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:317",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:319",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:321",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:323",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:325",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:327",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:329",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:331",
-        "as trap-if-block-and-sync.wast:315, for a synchronous stream or future \
-         copy or cancellation of an invalid handle",
-    ),
-    (
-        "async/cancel-stream.wast:202",
-        "cancelling a read after a partial copy: the end already has the \
-         `on_copy` event, so `cancel_copy` returns it, COMPLETED with the \
-         progress (0x40), as definitions.py's own run_tests.py asserts \
-         (`n == 2 and result == CopyResult.COMPLETED`); the suite expects \
-         CANCELLED (0x42)",
-    ),
-    (
-        "async/sync-streams.wast:208",
-        "a callback-lifted task ($C.get) blocks in a synchronous stream.write, \
-         holding `inst.exclusive_thread` (only the callback loop releases it), \
-         so $C.set's `enter_implicit_thread` waits on backpressure and the async \
-         call returns STARTING, where the suite expects STARTED",
-    ),
-    (
-        "async/drop-stream.wast:158",
-        "Wasmtime's wording differs by where it checks the same rule \
-         (`trap_if(self.copying())` of `CopyEnd.drop`): `cannot remove busy \
-         stream` here, `cannot drop busy stream` elsewhere",
-    ),
-    (
-        "async/during-sync-call-no-exclusive-resume.wast:119",
-        "as during-sync-call-no-exclusive-resume.wast:163",
-    ),
-    (
-        "async/trap-if-block-and-sync.wast:315",
-        "a synchronous `subtask.cancel` of an invalid index in a synchronous task: \
-         definitions.py traps on the index (`inst.handles.get`), Wasmtime on blocking",
-    ),
-];
-
 /// A file whose failures are not analysed yet (the driver program of
 /// `big-interleaving-test.wast` runs many stream and future interleavings
 /// on one instance; two of them end in a trap in cmref).
@@ -227,7 +97,8 @@ const ASYNC_UNDER_INVESTIGATION: &str = "async/big-interleaving-test.wast";
 
 /// `async/`: partial while the async ABI is being built. At least
 /// [`ASYNC_MIN_PASSED`] directives pass, and every failure is an
-/// `unsupported` error, one of [`ASYNC_DIVERGENCES`], a later directive of a
+/// `unsupported` error, a spec question listed in
+/// `conformance/expected-failures/component-model-async.txt`, a later directive of a
 /// file where an earlier one failed and left a component instance entered
 /// ("cannot enter component instance"), or in
 /// [`ASYNC_UNDER_INVESTIGATION`]: never another wrong answer or wrong trap.
@@ -246,10 +117,19 @@ fn async_() {
         "async: found {} scripts",
         scripts.len()
     );
+    let divergences = Manifest::parse(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../conformance/expected-failures/component-model-async.txt"
+        ))
+        .expect("the async manifest exists"),
+    )
+    .expect("the async manifest parses");
     let reports = run_all(&scripts, NondetMode::Deterministic, default_jobs());
     let prefix = format!("{}/", root.display());
     let mut passed = 0;
     let mut wrong = Vec::new();
+    let mut failing = std::collections::BTreeSet::new();
     for r in &reports {
         let path = r.path.trim_start_matches(&prefix);
         let mut saw_failure = false;
@@ -260,8 +140,9 @@ fn async_() {
             };
             let earlier_failure = std::mem::replace(&mut saw_failure, true);
             let key = format!("{path}:{}", d.line);
+            failing.insert(key.clone());
             let allowed = failure.contains("unsupported")
-                || ASYNC_DIVERGENCES.iter().any(|(k, _)| *k == key)
+                || divergences.entries.contains_key(&key)
                 || (earlier_failure && failure.contains("cannot enter component instance"))
                 || path.ends_with(ASYNC_UNDER_INVESTIGATION);
             if !allowed {
@@ -274,6 +155,16 @@ fn async_() {
         "async: {} failure(s) that are neither `unsupported` nor known divergences:\n{}",
         wrong.len(),
         wrong.join("\n")
+    );
+    // The manifest only shrinks: a listed directive that passes must go.
+    let passing: Vec<&String> = divergences
+        .entries
+        .keys()
+        .filter(|k| !failing.contains(*k))
+        .collect();
+    assert!(
+        passing.is_empty(),
+        "async: listed in component-model-async.txt but passing now: {passing:?}"
     );
     assert!(
         passed >= ASYNC_MIN_PASSED,
