@@ -271,24 +271,11 @@ impl Store {
     /// [`crate::TrapKind::Deadlock`] trap, since no other thread runs until
     /// it returns.
     pub fn call(&mut self, func: Func, args: &[Val]) -> Result<Vec<Val>> {
-        use crate::runtime::thread::{Outcome, Thread};
+        use crate::runtime::thread::Thread;
         let mut thread = Thread::new(self, func, args)?;
-        loop {
-            match thread.resume(self, &[])? {
-                Outcome::Finished(results) => return Ok(results),
-                Outcome::Suspended(_) => {
-                    return Err(Error::Api(
-                        "a host function suspended during a non-resumable call".into(),
-                    ));
-                }
-                Outcome::Yielded => {}
-                Outcome::Waiting => {
-                    if !self.advance_time() {
-                        return Err(thread.deadlock(self));
-                    }
-                }
-            }
-        }
+        thread
+            .resume_alone(self, &[])?
+            .map_err(|_| Error::Api("a host function suspended during a non-resumable call".into()))
     }
 }
 

@@ -195,6 +195,33 @@ impl Thread {
         Error::Trap(trap)
     }
 
+    /// Resumes as the only thread of the store: a time slice that runs out
+    /// continues at once, and a `memory.atomic.wait` times out (virtual
+    /// time jumps to its deadline) or, with nothing that could notify it,
+    /// ends in a [`TrapKind::Deadlock`] trap. So it ends with the results
+    /// (`Ok(Ok(_))`) or with the payload of a host function that suspended
+    /// the thread (`Ok(Err(_))`).
+    pub fn resume_alone(
+        &mut self,
+        store: &mut Store,
+        host_results: &[Val],
+    ) -> Result<std::result::Result<Vec<Val>, Box<dyn Any + Send>>> {
+        let mut host_results = host_results;
+        loop {
+            match self.resume(store, host_results)? {
+                Outcome::Finished(results) => return Ok(Ok(results)),
+                Outcome::Suspended(payload) => return Ok(Err(payload)),
+                Outcome::Yielded => {}
+                Outcome::Waiting => {
+                    if !store.advance_time() {
+                        return Err(self.deadlock(store));
+                    }
+                }
+            }
+            host_results = &[];
+        }
+    }
+
     /// Runs until the function returns or a host function suspends.
     /// `host_results` are the results of the host call the thread was
     /// suspended in (empty on the first resume).

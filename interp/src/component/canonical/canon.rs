@@ -24,7 +24,7 @@ use crate::component::store::{FuncInst, InstanceId, SubtaskId, TaskId, WsetId, i
 use crate::component::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
 use crate::runtime::store::Store;
-use crate::runtime::thread::{Outcome, Thread as CoreThread};
+use crate::runtime::thread::Thread as CoreThread;
 use crate::values::{Func as CoreFunc, Val as CoreVal};
 
 /// Which core call of `canon_lift`'s `thread_func` a core thread runs.
@@ -456,35 +456,23 @@ pub(crate) fn resume_core(
     thread: &mut CoreThread,
     host_results: &[CoreVal],
 ) -> Result<CoreStep> {
-    let mut host_results = host_results;
-    loop {
-        match thread.resume(store, host_results) {
-            Ok(Outcome::Finished(results)) => return Ok(CoreStep::Finished(results)),
-            Ok(Outcome::Suspended(payload)) => {
-                return match payload.downcast::<BuiltinBlock>() {
-                    Ok(b) => Ok(CoreStep::Blocked(b)),
-                    Err(_) => Err(Error::Unsupported(
-                        "a host function suspended a core function inside a component call".into(),
-                    )),
-                };
-            }
-            Ok(Outcome::Yielded) => {}
-            Ok(Outcome::Waiting) => {
-                if !store.advance_time() {
-                    return Err(thread.deadlock(store));
-                }
-            }
-            Err(Error::Exception(e)) => {
-                let mut t = crate::error::Trap::with_message(
-                    crate::error::TrapKind::CanonicalAbi,
-                    format!("uncaught exception in a core function the Canonical ABI called: {e}"),
-                );
-                t.backtrace = e.backtrace;
-                return Err(Error::Trap(t));
-            }
-            Err(e) => return Err(e),
+    match thread.resume_alone(store, host_results) {
+        Ok(Ok(results)) => Ok(CoreStep::Finished(results)),
+        Ok(Err(payload)) => match payload.downcast::<BuiltinBlock>() {
+            Ok(b) => Ok(CoreStep::Blocked(b)),
+            Err(_) => Err(Error::Unsupported(
+                "a host function suspended a core function inside a component call".into(),
+            )),
+        },
+        Err(Error::Exception(e)) => {
+            let mut t = crate::error::Trap::with_message(
+                crate::error::TrapKind::CanonicalAbi,
+                format!("uncaught exception in a core function the Canonical ABI called: {e}"),
+            );
+            t.backtrace = e.backtrace;
+            Err(Error::Trap(t))
         }
-        host_results = &[];
+        Err(e) => Err(e),
     }
 }
 
