@@ -26,6 +26,7 @@ pub mod harness;
 mod module;
 mod nondet;
 mod runtime;
+pub mod trace;
 mod types;
 mod values;
 

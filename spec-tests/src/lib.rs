@@ -13,5 +13,5 @@ mod threads;
 
 pub use manifest::Manifest;
 pub use report::{DirectiveResult, FileReport, render_json, render_text};
-pub use runner::{default_jobs, run_all, run_all_with};
+pub use runner::{RunOptions, default_jobs, run_all, run_all_opts, run_all_with};
 pub use script::{ScriptOptions, run_script};

@@ -75,6 +75,7 @@ mod tests {
     fn report(failing_line: Option<u32>) -> FileReport {
         FileReport {
             path: "s/a.wast".into(),
+            trace: None,
             results: vec![DirectiveResult {
                 line: 7,
                 col: 1,

@@ -25,6 +25,9 @@ pub struct FileReport {
     /// How the file was named on the command line (or `suite/file.wast`).
     pub path: String,
     pub results: Vec<DirectiveResult>,
+    /// The store's structured trace (JSON lines), when asked for
+    /// (`ScriptOptions::trace`); a `note` line names each directive's line.
+    pub trace: Option<String>,
 }
 
 impl FileReport {
@@ -137,6 +140,7 @@ mod tests {
     fn sample() -> Vec<FileReport> {
         vec![FileReport {
             path: "a.wast".into(),
+            trace: None,
             results: vec![
                 DirectiveResult {
                     line: 1,

@@ -24,6 +24,32 @@ pub fn run_all_with(
     gc_stress: bool,
     jobs: usize,
 ) -> Vec<FileReport> {
+    let options = RunOptions {
+        nondet,
+        gc_stress,
+        trace: false,
+    };
+    run_all_opts(scripts, &options, jobs)
+}
+
+/// How [`run_all_opts`] runs every script (each script's features are its
+/// suite's).
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    pub nondet: NondetMode,
+    pub gc_stress: bool,
+    /// Record each script's trace (`FileReport::trace`).
+    pub trace: bool,
+}
+
+/// Runs scripts on `jobs` threads with `options`; reports come back in
+/// input order.
+pub fn run_all_opts(scripts: &[Script], options: &RunOptions, jobs: usize) -> Vec<FileReport> {
+    let RunOptions {
+        nondet,
+        gc_stress,
+        trace,
+    } = *options;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; scripts.len()]);
     std::thread::scope(|scope| {
@@ -39,6 +65,7 @@ pub fn run_all_with(
                         features: script.features,
                         nondet,
                         gc_stress,
+                        trace,
                     };
                     let report = run_script(&script.name, &script.source, &options);
                     results.lock().expect("results lock")[i] = Some(report);

@@ -25,6 +25,8 @@ pub struct ScriptOptions {
     pub nondet: NondetMode,
     /// Collect garbage before every allocation (`Config::gc_stress`).
     pub gc_stress: bool,
+    /// Record the store's trace into `FileReport::trace`.
+    pub trace: bool,
 }
 
 impl Default for ScriptOptions {
@@ -33,6 +35,7 @@ impl Default for ScriptOptions {
             features: WasmFeatures::WASM2,
             nondet: NondetMode::Deterministic,
             gc_stress: false,
+            trace: false,
         }
     }
 }
@@ -42,6 +45,7 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
     let mut report = FileReport {
         path: path.to_string(),
         results: Vec::new(),
+        trace: None,
     };
     // The official `names.wast` deliberately uses confusable characters.
     let mut lexer = wast::lexer::Lexer::new(source);
@@ -78,12 +82,20 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
             return report;
         }
     };
+    let trace = options.trace.then(cmref_interp::trace::TraceBuffer::new);
+    if let Some(buf) = &trace {
+        runner.store.set_trace(Some(Box::new(buf.clone())));
+    }
     if threaded {
         threads::run(&mut runner, wast.directives, source, &mut report);
+        report.trace = trace.map(|b| b.contents());
         return report;
     }
     for directive in wast.directives {
         let at = position(&directive, source);
+        if trace.is_some() {
+            runner.store.trace_note(&format!("line {}", at.0));
+        }
         let kind = directive_kind(&directive);
         // References a directive's results hold are only compared within it.
         let roots = runner.store.roots_mark();
@@ -91,6 +103,7 @@ pub fn run_script(path: &str, source: &str, options: &ScriptOptions) -> FileRepo
         runner.store.release_roots(roots);
         report.results.push(result_at(at, kind, outcome));
     }
+    report.trace = trace.map(|b| b.contents());
     report
 }
 

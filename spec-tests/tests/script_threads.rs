@@ -10,6 +10,7 @@ fn run(source: &str, nondet: NondetMode) -> FileReport {
         features: suites::supported(),
         nondet,
         gc_stress: false,
+        trace: false,
     };
     run_script("inline.wast", source, &options)
 }

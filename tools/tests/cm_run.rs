@@ -214,3 +214,50 @@ fn gc_values_print_and_an_uncaught_exception_fails_with_its_backtrace() {
     assert!(err.contains("payload [I32(7)]"), "{err}");
     assert!(err.contains("wasm backtrace:"), "{err}");
 }
+
+/// `--trace` writes the Canonical ABI events of the call as JSON lines:
+/// the async callback lift of our conformance test `callback.wast` yields
+/// twice through its event loop before returning 3.
+#[test]
+fn trace_writes_the_events_of_an_async_call_as_json_lines() {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/component/async/callback.wast"
+    );
+    let script = std::fs::read_to_string(script).unwrap();
+    let component = &script[..script
+        .find("\n(assert_")
+        .expect("the component comes first")];
+    let file = write("callback.wat", component.as_bytes());
+    let trace = file.with_extension("jsonl");
+    let (code, stdout, stderr) = cm_run(
+        &file,
+        &["--trace", trace.to_str().unwrap(), "--invoke", "count()"],
+    );
+    assert_eq!((code, stdout.as_str()), (0, "3\n"), "{stderr}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let events: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            assert!(l.starts_with("{\"event\":\"") && l.ends_with('}'), "{l}");
+            l.split('"').nth(3).unwrap()
+        })
+        .collect();
+    assert_eq!(events.first(), Some(&"invoke"));
+    assert_eq!(events.last(), Some(&"invoke.return"));
+    assert_eq!(
+        events.iter().filter(|e| **e == "event").count(),
+        2,
+        "{text}"
+    );
+    for e in [
+        "task.new",
+        "task.start",
+        "thread.wait",
+        "store.tick",
+        "task.return",
+    ] {
+        assert!(events.contains(&e), "no {e} in {text}");
+    }
+    assert!(text.contains(r#"{"event":"task.return","task":0,"results":["3"]}"#));
+}

@@ -193,6 +193,8 @@ pub struct Store {
     pub(crate) fuel_reserve: u64,
     /// The preemption quantum, in units of fuel.
     pub(crate) time_slice: Option<u64>,
+    /// The structured trace's sink, when tracing (see [`crate::trace`]).
+    pub(crate) trace: Option<crate::trace::Trace>,
 }
 
 impl Store {
@@ -223,6 +225,7 @@ impl Store {
             waiters: Waiters::default(),
             fuel_reserve: 0,
             time_slice: None,
+            trace: None,
         }
     }
 

@@ -31,6 +31,10 @@ struct Args {
     /// Make nondeterministic choices (NaN bit patterns, ...) from this seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Write the structured trace of Canonical ABI events (JSON lines:
+    /// tasks, subtasks, threads, events, copies, handles, traps) to FILE.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
     /// Arguments for the program (needs WASI, which is not available yet).
     #[arg(trailing_var_arg = true)]
     args: Vec<String>,
@@ -85,7 +89,7 @@ fn run(args: &Args) -> Result<(), Error> {
     }
     let engine = Engine::new(config);
     if is_component {
-        return run_component(&engine, &wasm, args.invoke.as_deref());
+        return run_component(&engine, &wasm, args);
     }
     let module = Module::new(&engine, &wasm)?;
     let mut store = Store::new(&engine);
@@ -139,11 +143,39 @@ fn run(args: &Args) -> Result<(), Error> {
 }
 
 /// Instantiates a component (it may not import anything: cm-run provides
-/// no host functions yet) and calls `invoke` on it.
-fn run_component(engine: &Engine, wasm: &[u8], invoke: Option<&str>) -> Result<(), Error> {
+/// no host functions yet) and calls `--invoke` on it, writing `--trace`.
+fn run_component(engine: &Engine, wasm: &[u8], args: &Args) -> Result<(), Error> {
     let component = Component::new(engine, wasm)?;
     let mut store = Store::new(engine);
-    let instance = component::Linker::new().instantiate(&mut store, &component)?;
+    if let Some(path) = &args.trace {
+        let file = std::fs::File::create(path).map_err(|e| {
+            Error::Api(format!(
+                "cannot create the trace file {}: {e}",
+                path.display()
+            ))
+        })?;
+        store.set_trace(Some(Box::new(std::io::BufWriter::new(file))));
+    }
+    let r = call_component(&mut store, &component, args.invoke.as_deref());
+    let written = store.finish_trace().map_err(|e| {
+        Error::Api(format!(
+            "cannot write the trace to {}: {e}",
+            args.trace
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
+        ))
+    });
+    r.and(written)
+}
+
+/// Instantiates `component` and calls `invoke` on it.
+fn call_component(
+    store: &mut Store,
+    component: &Component,
+    invoke: Option<&str>,
+) -> Result<(), Error> {
+    let instance = component::Linker::new().instantiate(store, component)?;
     let Some(invoke) = invoke else {
         return Ok(());
     };
@@ -152,7 +184,7 @@ fn run_component(engine: &Engine, wasm: &[u8], invoke: Option<&str>) -> Result<(
     let Some(func) = component_call::find_func(&exports, name) else {
         let mut lines = Vec::new();
         for (path, f) in exports.funcs() {
-            let ty = f.ty(&store).map(|t| t.to_string()).unwrap_or_default();
+            let ty = f.ty(store).map(|t| t.to_string()).unwrap_or_default();
             lines.push(format!("  {}: {ty}", path.join("#")));
         }
         return Err(Error::Api(format!(
@@ -164,9 +196,9 @@ fn run_component(engine: &Engine, wasm: &[u8], invoke: Option<&str>) -> Result<(
             }
         )));
     };
-    let ty = func.ty(&store)?;
+    let ty = func.ty(store)?;
     let vals = component_call::parse_args(args, &ty.params).map_err(Error::Api)?;
-    let results = func.call(&mut store, &vals)?;
+    let results = func.call(store, &vals)?;
     for (v, t) in results.iter().zip(ty.result.iter()) {
         println!("{}", component_call::to_wave(v, t).map_err(Error::Api)?);
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use cmref_interp::NondetMode;
 use cmref_spec_tests::suites;
-use cmref_spec_tests::{default_jobs, render_json, render_text, run_all_with};
+use cmref_spec_tests::{RunOptions, default_jobs, render_json, render_text, run_all_opts};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -40,6 +40,26 @@ struct Args {
     /// Collect garbage before every allocation (slow; tests the collector).
     #[arg(long)]
     gc_stress: bool,
+    /// Write the structured trace (JSON lines) of every script's store to
+    /// this file: a `script` line names each script, then its events, with
+    /// a `note` line before each directive's.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
+}
+
+/// Writes each script's trace after a line naming the script.
+fn write_traces(
+    path: &std::path::Path,
+    reports: &[cmref_spec_tests::FileReport],
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for r in reports {
+        let name = cmref_interp::trace::json_string(&r.path);
+        writeln!(out, "{{\"event\":\"script\",\"path\":{name}}}")?;
+        out.write_all(r.trace.as_deref().unwrap_or("").as_bytes())?;
+    }
+    out.flush()
 }
 
 fn main() -> ExitCode {
@@ -58,7 +78,18 @@ fn main() -> ExitCode {
         .seed
         .map_or(NondetMode::Deterministic, NondetMode::Seeded);
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let reports = run_all_with(&scripts, nondet, args.gc_stress, jobs);
+    let options = RunOptions {
+        nondet,
+        gc_stress: args.gc_stress,
+        trace: args.trace.is_some(),
+    };
+    let reports = run_all_opts(&scripts, &options, jobs);
+    if let Some(path) = &args.trace
+        && let Err(e) = write_traces(path, &reports)
+    {
+        eprintln!("cm-test: cannot write the trace to {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
     let output = match args.format {
         Format::Text => render_text(&reports),
         Format::Json => render_json(&reports),

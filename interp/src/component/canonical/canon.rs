@@ -17,7 +17,7 @@ use super::instance::check_may_leave;
 use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
 use super::options::{CanonicalOptions, LiftOptions};
-use super::resources::{Dtor, HandleElem, ResourceHandle};
+use super::resources::{Dtor, HandleElem, ResourceHandle, add_handle_elem, remove_handle_elem};
 use super::waitables::{EventCode, EventTuple, WaitableSet};
 use super::{trap, trap_if};
 use crate::component::store::{FuncInst, InstanceId, SubtaskId, TaskId, WsetId, internal};
@@ -25,6 +25,7 @@ use crate::component::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
 use crate::runtime::store::Store;
 use crate::runtime::thread::Thread as CoreThread;
+use crate::trace::Event;
 use crate::values::{Func as CoreFunc, Val as CoreVal};
 
 /// Which core call of `canon_lift`'s `thread_func` a core thread runs.
@@ -263,6 +264,7 @@ impl LiftCall {
             .opts
             .callback
             .ok_or_else(|| internal("callback loop without a callback"))?;
+        super::waitables::trace_event(store, "callback", event);
         let (code, p1, p2) = event;
         let args = [
             CoreVal::I32(code as i32),
@@ -344,12 +346,24 @@ pub(crate) fn canon_lift(
             "the `gc` canonical option (the GC Canonical ABI)".into(),
         ));
     }
+    let caller_desc = match &caller {
+        CallerSide::Host { .. } => "host".to_string(),
+        CallerSide::Lower(s) => format!("subtask {}", s.0),
+    };
     let task = TaskId(store.component.tasks.insert(Task::new(
         sig.clone(),
         opts.clone(),
         inst,
         caller,
     )));
+    store.trace(|_| {
+        Event::new("task.new")
+            .num("task", task.0)
+            .num("inst", inst.0)
+            .str("caller", &caller_desc)
+            .bool("async", sig.ft.async_)
+            .bool("callback", opts.callback.is_some())
+    });
     let call = LiftCall {
         callee,
         sig: sig.clone(),
@@ -530,12 +544,7 @@ pub(crate) fn canon_lower(
             SubtaskState::Returned as i32,
         )]));
     }
-    let limit = store.engine.config().max_table_elements;
-    let i = store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::Subtask(subtask), limit)?;
+    let i = add_handle_elem(store, inst, HandleElem::Subtask(subtask))?;
     let s = store.component.subtasks.get_mut(subtask.0)?;
     s.index = Some(i);
     let state = s.state as u32;
@@ -638,7 +647,7 @@ fn dtor_sig() -> Arc<Signature> {
 pub(crate) fn canon_resource_drop(store: &mut Store, rt: ResourceType, i: u32) -> Result<()> {
     let inst = current_instance(store)?;
     check_may_leave(&store.component, inst)?;
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = remove_handle_elem(store, inst, i)?;
     let h = h.resource(i)?.clone();
     check_handle_type(store, i, rt, h.rt)?;
     trap_if(

@@ -14,7 +14,7 @@ use super::concurrency::{
 };
 use super::instance::check_may_leave;
 use super::options::MemInst;
-use super::resources::HandleElem;
+use super::resources::{HandleElem, add_handle_elem, remove_handle_elem};
 use super::waitables::{self, EventTuple, WaitableRef, WaitableSet};
 use super::{trap, trap_if};
 use crate::component::store::{InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal};
@@ -69,12 +69,7 @@ fn subtask_at(store: &Store, inst: InstanceId, i: u32) -> Result<SubtaskId> {
 pub(crate) fn canon_waitable_set_new(store: &mut Store) -> Result<u32> {
     let inst = leaving_instance(store)?;
     let wset = WsetId(store.component.wsets.insert(WaitableSet::default()));
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::WaitableSet(wset), limit)
+    add_handle_elem(store, inst, HandleElem::WaitableSet(wset))
 }
 
 /// Implements `definitions.py::canon_waitable_set_wait`.
@@ -114,6 +109,7 @@ pub(crate) fn unpack_event(
     ptr: u64,
     event: EventTuple,
 ) -> Result<Vec<CoreVal>> {
+    super::waitables::trace_event(store, "memory", event);
     let (code, p1, p2) = event;
     let bytes = mem.bytes_mut(store);
     let start = usize::try_from(ptr).ok();
@@ -145,7 +141,7 @@ pub(crate) fn canon_waitable_set_poll(
 /// Implements `definitions.py::canon_waitable_set_drop`.
 pub(crate) fn canon_waitable_set_drop(store: &mut Store, i: u32) -> Result<()> {
     let inst = leaving_instance(store)?;
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = remove_handle_elem(store, inst, i)?;
     let HandleElem::WaitableSet(wset) = h else {
         return trap(format!("handle index {i} is not a waitable set"));
     };
@@ -247,7 +243,7 @@ pub(crate) fn finish_subtask_cancel(
 /// Implements `definitions.py::canon_subtask_drop`.
 pub(crate) fn canon_subtask_drop(store: &mut Store, i: u32) -> Result<()> {
     let inst = leaving_instance(store)?;
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = remove_handle_elem(store, inst, i)?;
     let HandleElem::Subtask(subtask) = h else {
         return trap(format!("handle index {i} is not a subtask"));
     };
@@ -470,12 +466,7 @@ pub(crate) fn canon_error_context_new(
         crate::component::values::Str::new("")
     };
     let e = crate::component::values::ErrorContext(std::sync::Arc::new(s));
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::ErrorContext(e), limit)
+    add_handle_elem(store, inst, HandleElem::ErrorContext(e))
 }
 
 /// Implements `definitions.py::canon_error_context_debug_message`.
@@ -497,7 +488,7 @@ pub(crate) fn canon_error_context_debug_message(
 /// Implements `definitions.py::canon_error_context_drop`.
 pub(crate) fn canon_error_context_drop(store: &mut Store, i: u32) -> Result<()> {
     let inst = leaving_instance(store)?;
-    match store.component.inst_mut(inst)?.handles.remove(i)? {
+    match remove_handle_elem(store, inst, i)? {
         HandleElem::ErrorContext(_) => Ok(()),
         _ => trap(format!("handle index {i} is not an error-context")),
     }

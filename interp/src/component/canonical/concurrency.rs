@@ -31,6 +31,7 @@ use crate::component::types::Signature;
 use crate::component::values::Val;
 use crate::error::{Error, Result};
 use crate::runtime::store::Store;
+use crate::trace::Event;
 use crate::values::{Func as CoreFunc, Val as CoreVal};
 
 /// The `callee` of `canon_lift`: a core function, or the spec's default
@@ -246,7 +247,13 @@ impl Thread {
             index: None,
             storage: [0, 0],
         };
-        ThreadId(store.component.threads.insert(thread))
+        let id = ThreadId(store.component.threads.insert(thread));
+        store.trace(|_| {
+            Event::new("thread.new")
+                .num("thread", id.0)
+                .num("task", task.0)
+        });
+        id
     }
 
     /// `Thread.start_waiting_internal`.
@@ -283,12 +290,18 @@ impl Thread {
                 .cont
                 .take()
                 .ok_or_else(|| internal("thread without continuation"))?;
+            store.trace(|_| {
+                Event::new("thread.resume")
+                    .num("thread", thread.0)
+                    .bool("cancelled", cancelled)
+            });
             store.component.current.push(thread);
             let step = cont.step(store, cancelled);
             store.component.current.pop();
             match step? {
                 // `handler.cont = None`: the thread function has returned.
                 Step::Done => {
+                    store.trace(|_| Event::new("thread.exit").num("thread", thread.0));
                     if let Some(t) = store.component.threads.remove(thread.0) {
                         let task = store.component.tasks.get(t.task.0)?;
                         if task.threads.is_empty() && task.state == TaskState::Resolved {
@@ -298,6 +311,15 @@ impl Thread {
                     return Ok(());
                 }
                 Step::Blocked(block) => {
+                    store.trace(|_| {
+                        Event::new(if block.ready.is_some() {
+                            "thread.wait"
+                        } else {
+                            "thread.suspend"
+                        })
+                        .num("thread", thread.0)
+                        .bool("cancellable", block.cancellable)
+                    });
                     let t = store.component.threads.get_mut(thread.0)?;
                     t.cont = Some(cont);
                     t.cancellable = block.cancellable;
@@ -557,6 +579,13 @@ impl Task {
         let Ok(t) = store.component.tasks.get(task.0) else {
             return Ok(());
         };
+        let state = t.state;
+        store.trace(|_| {
+            Event::new("task.request-cancellation")
+                .num("task", task.0)
+                .str("state", &format!("{state:?}"))
+        });
+        let t = store.component.tasks.get(task.0)?;
         let (inst, implicit) = (t.inst, t.implicit_thread);
         if t.state == TaskState::Initial {
             store.component.tasks.get_mut(task.0)?.state = TaskState::CancelDelivered;
@@ -584,6 +613,7 @@ impl Task {
             leave_to(&mut store.component, inst, caller)?;
         } else {
             store.component.tasks.get_mut(task.0)?.state = TaskState::PendingCancel;
+            store.trace(|_| Event::new("task.cancel-pending").num("task", task.0));
         }
         Ok(())
     }
@@ -597,6 +627,7 @@ impl Task {
         let t = store.component.tasks.get_mut(task.0)?;
         if cancellable && t.state == TaskState::PendingCancel {
             t.state = TaskState::CancelDelivered;
+            store.trace(|_| Event::new("task.cancel-delivered").num("task", task.0));
             return Ok(true);
         }
         Ok(false)
@@ -629,7 +660,13 @@ impl Task {
             return Err(internal("starting a started task"));
         }
         t.state = TaskState::Started;
-        Task::with_caller(store, task, on_start)
+        let args = Task::with_caller(store, task, on_start)?;
+        store.trace(|_| {
+            Event::new("task.start")
+                .num("task", task.0)
+                .list("args", &args)
+        });
+        Ok(args)
     }
 
     /// `Task.return_`.
@@ -645,6 +682,11 @@ impl Task {
                 t.num_borrows
             ));
         }
+        store.trace(|_| {
+            Event::new("task.return")
+                .num("task", task.0)
+                .list("results", &result)
+        });
         Task::with_caller(store, task, |store, caller| {
             on_resolve(store, caller, Some(result))
         })?;
@@ -663,6 +705,7 @@ impl Task {
             t.num_borrows > 0,
             "borrow handles still remain at the end of the call",
         )?;
+        store.trace(|_| Event::new("task.cancel").num("task", task.0));
         Task::with_caller(store, task, |store, caller| on_resolve(store, caller, None))?;
         store.component.tasks.get_mut(task.0)?.state = TaskState::Resolved;
         Ok(())
@@ -789,6 +832,7 @@ impl Subtask {
         )?;
         super::waitables::drop_waitable(store, WaitableRef::Subtask(subtask))?;
         store.component.subtasks.remove(subtask.0);
+        store.trace(|_| Event::new("subtask.drop").num("subtask", subtask.0));
         Ok(())
     }
 
@@ -837,7 +881,13 @@ impl Subtask {
             &lower.sig.params,
         );
         store.component.subtasks.get_mut(subtask.0)?.lower = Some(lower);
-        r
+        let args = r?;
+        store.trace(|_| {
+            Event::new("subtask.start")
+                .num("subtask", subtask.0)
+                .list("lifted", &args)
+        });
+        Ok(args)
     }
 
     /// `canon_lower`'s `on_resolve`: lowers the results into the caller
@@ -856,6 +906,11 @@ impl Subtask {
                 SubtaskState::CancelledBeforeReturned
             };
             s.resolve(state, Vec::new());
+            store.trace(|_| {
+                Event::new("subtask.resolve")
+                    .num("subtask", subtask.0)
+                    .str("state", &format!("{state:?}"))
+            });
             return Ok(());
         };
         if store.component.subtasks.get(subtask.0)?.state != SubtaskState::Started {
@@ -877,6 +932,12 @@ impl Subtask {
             .subtasks
             .get_mut(subtask.0)?
             .resolve(SubtaskState::Returned, flat_results);
+        store.trace(|_| {
+            Event::new("subtask.resolve")
+                .num("subtask", subtask.0)
+                .str("state", "Returned")
+                .list("lowered", &result)
+        });
         Ok(())
     }
 }
@@ -903,6 +964,11 @@ pub(crate) fn call_func_inst(
         FuncInst::Host { sig, func, name } => {
             let mut caller = caller;
             let args = on_start(store, &mut caller)?;
+            store.trace(|_| {
+                Event::new("host.call")
+                    .str("func", name)
+                    .list("args", &args)
+            });
             let results = func(store, &args).map_err(Error::Trap)?;
             if results.len() != sig.results.ts.len()
                 || results
@@ -919,6 +985,11 @@ pub(crate) fn call_func_inst(
                         .collect::<Vec<_>>()
                 )));
             }
+            store.trace(|_| {
+                Event::new("host.return")
+                    .str("func", name)
+                    .list("results", &results)
+            });
             on_resolve(store, &mut caller, Some(results))?;
             Ok(None)
         }
@@ -953,11 +1024,20 @@ fn lift_func_inst(
 /// result has not arrived, nothing can make progress: a deadlock, which
 /// traps.
 pub(crate) fn invoke(store: &mut Store, f: &FuncInst, args: Vec<Val>) -> Result<Vec<Val>> {
+    store.trace(|_| Event::new("invoke").list("args", &args));
     let slot = store.component.host_results.insert(None);
     let r = invoke_and_tick(store, f, args, slot);
     let result = store.component.host_results.remove(slot).flatten();
+    if let Err(e) = &r {
+        store.trace(|_| match e {
+            Error::Trap(t) => Event::new("trap").str("message", &t.to_string()),
+            e => Event::new("error").str("message", &e.to_string()),
+        });
+    }
     r?;
-    result.ok_or_else(|| internal("a host call resolved without a result"))
+    let result = result.ok_or_else(|| internal("a host call resolved without a result"))?;
+    store.trace(|_| Event::new("invoke.return").list("results", &result));
+    Ok(result)
 }
 
 fn invoke_and_tick(store: &mut Store, f: &FuncInst, args: Vec<Val>, slot: u32) -> Result<()> {
@@ -1000,6 +1080,11 @@ pub(crate) fn tick(store: &mut Store) -> Result<bool> {
     }
     store.component.nesting_depth += 1;
     let thread = candidates[store.nondet.pick_ready_thread(candidates.len())];
+    store.trace(|_| {
+        Event::new("store.tick")
+            .num("ready", candidates.len() as u64)
+            .num("thread", thread.0)
+    });
     let task = store.component.threads.get(thread.0)?.task;
     let inst = store.component.tasks.get(task.0)?.inst;
     let r = (|| {
@@ -1051,6 +1136,12 @@ pub(crate) fn new_subtask(
     flat_args: Vec<CoreVal>,
 ) -> SubtaskId {
     let id = SubtaskId(store.component.subtasks.insert(Subtask::new()));
+    store.trace(|_| {
+        Event::new("subtask.new")
+            .num("subtask", id.0)
+            .num("inst", inst.0)
+            .bool("async", opts.async_)
+    });
     let (max_flat_params, max_flat_results) = lower_limits(opts);
     let cx = LiftLowerContext::new(store, opts.clone(), inst, Some(BorrowScope::Subtask(id)));
     let lower = LowerState {

@@ -289,7 +289,7 @@ pub(crate) fn lift_own(
     i: u32,
     rt: ResourceType,
 ) -> Result<u32> {
-    let h = store.component.inst_mut(cx.inst)?.handles.remove(i)?;
+    let h = super::resources::remove_handle_elem(store, cx.inst, i)?;
     let h = h.resource(i)?.clone();
     check_handle_type(store, i, rt, h.rt)?;
     trap_if(

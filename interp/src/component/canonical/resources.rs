@@ -8,6 +8,7 @@ use crate::component::store::{InstanceId, TaskId};
 use crate::component::types::ResourceType;
 use crate::error::Trap;
 use crate::runtime::store::Store;
+use crate::trace::Event;
 use crate::values::Func as CoreFunc;
 
 /// `definitions.py::ResourceHandle`.
@@ -69,6 +70,61 @@ impl HandleElem {
             _ => super::trap(format!("handle index {i} is not a resource handle")),
         }
     }
+}
+
+impl HandleElem {
+    /// How the trace names what a handle holds.
+    pub(crate) fn trace_kind(&self, store: &Store) -> String {
+        match self {
+            HandleElem::Resource(h) => format!(
+                "{}<{}> rep {}",
+                if h.own { "own" } else { "borrow" },
+                h.rt,
+                h.rep
+            ),
+            HandleElem::Subtask(s) => format!("subtask {}", s.0),
+            HandleElem::WaitableSet(w) => format!("waitable-set {}", w.0),
+            HandleElem::End(e) => super::streams::trace_end(store, *e),
+            HandleElem::ErrorContext(_) => "error-context".into(),
+        }
+    }
+}
+
+/// `inst.handles.add(h)`, bounded by `Config::max_table_elements` too,
+/// and traced (`handle.add`).
+pub(crate) fn add_handle_elem(
+    store: &mut Store,
+    inst: InstanceId,
+    h: HandleElem,
+) -> Result<u32, crate::error::Error> {
+    let limit = store.engine.config().max_table_elements;
+    let kind = store.tracing().then(|| h.trace_kind(store));
+    let i = store.component.inst_mut(inst)?.handles.add(h, limit)?;
+    if let Some(kind) = kind {
+        store.trace(|_| {
+            Event::new("handle.add")
+                .num("inst", inst.0)
+                .num("index", i)
+                .str("holds", &kind)
+        });
+    }
+    Ok(i)
+}
+
+/// `inst.handles.remove(i)`, traced (`handle.remove`).
+pub(crate) fn remove_handle_elem(
+    store: &mut Store,
+    inst: InstanceId,
+    i: u32,
+) -> Result<HandleElem, crate::error::Error> {
+    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    store.trace(|store| {
+        Event::new("handle.remove")
+            .num("inst", inst.0)
+            .num("index", i)
+            .str("holds", &h.trace_kind(store))
+    });
+    Ok(h)
 }
 
 /// A host destructor: called with the rep of a dropped owned handle.

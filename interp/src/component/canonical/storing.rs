@@ -8,7 +8,7 @@ use super::abi::{
     elem_size_flags, max_case_alignment,
 };
 use super::context::{BorrowScope, LiftLowerContext};
-use super::resources::{HandleElem, ResourceHandle};
+use super::resources::{HandleElem, ResourceHandle, add_handle_elem};
 use super::strings::store_string;
 use super::trap_if;
 use crate::component::store::{InstanceId, internal};
@@ -175,12 +175,7 @@ pub(crate) fn lower_error_context(
     store: &mut Store,
     e: &crate::component::values::ErrorContext,
 ) -> Result<u32> {
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(cx.inst)?
-        .handles
-        .add(super::resources::HandleElem::ErrorContext(e.clone()), limit)
+    add_handle_elem(store, cx.inst, HandleElem::ErrorContext(e.clone()))
 }
 
 /// The elements of a list value: a list's own, or a map's entries as the
@@ -370,12 +365,7 @@ pub(crate) fn pack_flags_into_int(v: &[String], labels: &[String]) -> u64 {
 
 /// `inst.handles.add(h)`, bounded by `Config::max_table_elements` too.
 pub(crate) fn add_handle(store: &mut Store, inst: InstanceId, h: ResourceHandle) -> Result<u32> {
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::Resource(h), limit)
+    add_handle_elem(store, inst, HandleElem::Resource(h))
 }
 
 /// Implements `definitions.py::lower_own`.

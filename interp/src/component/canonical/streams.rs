@@ -18,7 +18,7 @@ use super::context::LiftLowerContext;
 use super::instance::check_may_leave;
 use super::load::load_list_from_valid_range;
 use super::options::CanonicalOptions;
-use super::resources::HandleElem;
+use super::resources::{HandleElem, add_handle_elem, remove_handle_elem};
 use super::storing::store_list_into_valid_range;
 use super::waitables::{self, EventCode, EventTuple, PendingEvent, Waitable, WaitableRef};
 use super::{trap, trap_if};
@@ -27,6 +27,7 @@ use crate::component::types::ValType;
 use crate::component::values::Val;
 use crate::error::Result;
 use crate::runtime::store::Store;
+use crate::trace::Event;
 use crate::values::Val as CoreVal;
 
 /// `definitions.py::CopyResult`.
@@ -274,6 +275,11 @@ fn on_copy(store: &mut Store, e: EndId) -> Result<()> {
 
 /// `on_copy_done` of `stream_copy`/`future_copy`.
 fn on_copy_done(store: &mut Store, e: EndId, result: CopyResult) -> Result<()> {
+    store.trace(|store| {
+        Event::new("copy.done")
+            .str("end", &trace_end(store, e))
+            .str("result", &format!("{result:?}"))
+    });
     waitables::set_pending_event(
         store,
         WaitableRef::End(e),
@@ -314,6 +320,16 @@ fn copy_between(store: &mut Store, src: EndId, dst: EndId, n: u64) -> Result<()>
     let vs = sb.read(store, n);
     end_mut(store, src)?.buffer = Some(sb);
     let vs = vs?;
+    store.trace(|store| {
+        let e = Event::new("copy")
+            .str("from", &trace_end(store, src))
+            .str("to", &trace_end(store, dst))
+            .num("n", n);
+        match &vs {
+            Elems::Vals(vs) => e.list("values", vs),
+            Elems::Units(_) => e,
+        }
+    });
     let mut db = end_mut(store, dst)?
         .buffer
         .take()
@@ -399,6 +415,15 @@ fn shared_drop(store: &mut Store, s: SharedId) -> Result<()> {
     Ok(())
 }
 
+/// How the trace names an end: `readable-stream 3` (the shared state's
+/// id, which both ends of a stream or future show).
+pub(crate) fn trace_end(store: &Store, e: EndId) -> String {
+    match end(store, e) {
+        Ok(ce) => format!("{} {}", ce.kind.name(), ce.shared.0),
+        Err(_) => "end".into(),
+    }
+}
+
 /// Runs an end's pending event: `stream_event` or `future_event`.
 pub(crate) fn copy_event(
     store: &mut Store,
@@ -481,7 +506,7 @@ fn remove_end(
     kind: EndKind,
     t: Option<&ValType>,
 ) -> Result<EndId> {
-    let h = store.component.inst_mut(inst)?.handles.remove(i)?;
+    let h = remove_handle_elem(store, inst, i)?;
     check_end(store, &h, i, kind, t)
 }
 
@@ -502,10 +527,8 @@ pub(crate) fn canon_new(store: &mut Store, t: Option<ValType>, future: bool) -> 
     };
     let r = EndId(store.component.ends.insert(CopyEnd::new(shared, rk)));
     let w = EndId(store.component.ends.insert(CopyEnd::new(shared, wk)));
-    let limit = store.engine.config().max_table_elements;
-    let handles = &mut store.component.inst_mut(inst)?.handles;
-    let ri = handles.add(HandleElem::End(r), limit)?;
-    let wi = handles.add(HandleElem::End(w), limit)?;
+    let ri = add_handle_elem(store, inst, HandleElem::End(r))?;
+    let wi = add_handle_elem(store, inst, HandleElem::End(w))?;
     Ok(ri as u64 | ((wi as u64) << 32))
 }
 
@@ -558,6 +581,13 @@ pub(crate) fn canon_copy(
     ce.inst = Some(inst);
     ce.index = i;
     let reading = matches!(kind, EndKind::ReadableStream | EndKind::ReadableFuture);
+    store.trace(|store| {
+        Event::new(if reading { "copy.read" } else { "copy.write" })
+            .str("end", &trace_end(store, e))
+            .num("index", i)
+            .num("n", n.unwrap_or(1))
+            .bool("async", opts.async_)
+    });
     if kind.is_future() {
         future_rw(store, s, e, reading)?;
     } else {
@@ -631,6 +661,12 @@ pub(crate) fn canon_cancel_copy(
     )?;
     let s = ce.shared;
     end_mut(store, e)?.state = CopyState::CancellingCopy;
+    store.trace(|store| {
+        Event::new("copy.cancel")
+            .str("end", &trace_end(store, e))
+            .num("index", i)
+            .bool("async", async_)
+    });
     if !waitables::has_pending_event(store, WaitableRef::End(e))? {
         reset_and_notify_pending(store, s, CopyResult::Cancelled)?;
     }
@@ -711,10 +747,5 @@ pub(crate) fn lower_async_value(
     let shared = SharedId(v.shared);
     store.component.shared.get(shared.0)?;
     let e = EndId(store.component.ends.insert(CopyEnd::new(shared, kind)));
-    let limit = store.engine.config().max_table_elements;
-    store
-        .component
-        .inst_mut(inst)?
-        .handles
-        .add(HandleElem::End(e), limit)
+    add_handle_elem(store, inst, HandleElem::End(e))
 }

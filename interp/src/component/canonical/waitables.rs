@@ -25,6 +25,22 @@ pub(crate) enum EventCode {
 /// `definitions.py::EventTuple`.
 pub(crate) type EventTuple = (EventCode, u32, u32);
 
+/// Traces an event as the guest receives it (`to`: `callback`, or
+/// `memory` for `waitable-set.wait`/`poll` and `thread.yield` results).
+pub(crate) fn trace_event(store: &mut Store, to: &str, (code, p1, p2): EventTuple) {
+    store.trace(|store| {
+        let e = crate::trace::Event::new("event")
+            .str("code", &format!("{code:?}"))
+            .num("index", p1)
+            .num("payload", p2)
+            .str("to", to);
+        match super::concurrency::current_thread(store) {
+            Ok(t) => e.num("thread", t.0),
+            Err(_) => e,
+        }
+    });
+}
+
 /// Something a waitable set can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WaitableRef {
