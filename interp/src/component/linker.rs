@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 
+use super::canonical::host_calls::HostCall;
 use super::canonical::resources::{Dtor, HostDtor};
 use super::definition::{Component, Sort};
 use super::instance::Instance;
@@ -13,7 +14,7 @@ use super::instantiate::{
     ComponentClosure, Frame, Imports, InstanceItems, Item, TypeItem, host_resource_type,
     import_signature, instantiate, same_func_type,
 };
-use super::store::{FuncInst, HostFn, internal};
+use super::store::{FuncInst, HostImpl, internal};
 use super::types::ResourceType;
 use super::values::Val;
 use crate::error::{Error, Result, Trap};
@@ -24,7 +25,7 @@ use crate::runtime::store::Store;
 #[derive(Clone)]
 enum Definition {
     /// A host function; its type is the importing component's.
-    HostFunc(Arc<HostFn>),
+    HostFunc(HostImpl),
     Resource(ResourceType),
     Instance(LinkerInstance),
     Component(Component),
@@ -73,7 +74,20 @@ impl LinkerInstance {
         name: &str,
         f: impl Fn(&mut Store, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.define(name, Definition::HostFunc(Arc::new(f)))
+        self.define(name, Definition::HostFunc(HostImpl::Sync(Arc::new(f))))
+    }
+
+    /// Defines a host function whose results may arrive later: it returns
+    /// [`HostCall::Ready`] with results, or [`HostCall::Pending`] with a
+    /// [`HostFuture`](super::HostFuture) that the store's event loop polls
+    /// while guest tasks go on. A guest that lowered the import `async`
+    /// gets a started subtask meanwhile; a synchronous caller waits.
+    pub fn func_new_async(
+        &mut self,
+        name: &str,
+        f: impl Fn(&mut Store, &[Val]) -> Result<HostCall, Trap> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
+        self.define(name, Definition::HostFunc(HostImpl::Async(Arc::new(f))))
     }
 
     /// Defines a resource type (see [`ResourceType::host`]).

@@ -31,12 +31,13 @@ mod values;
 
 pub use canonical::abi::PtrType;
 pub use canonical::flattening::CoreType;
+pub use canonical::host_calls::{HostCall, HostFuture};
 pub use canonical::options::StringEncoding;
 pub use canonical::resources::HostDtor;
 pub use definition::Component;
 pub use instance::{Export, Exports, Instance};
 pub use linker::{Linker, LinkerInstance};
-pub use store::{Func, HostFn};
+pub use store::{Func, HostAsyncFn, HostFn};
 pub use types::{
     CaseType, EnumType, FieldType, FlagsType, FuncType, FutureType, ListType, MapType, OptionType,
     RecordType, ResourceType, ResultType, StreamType, TupleType, ValType, VariantType,

@@ -56,6 +56,18 @@ pub(crate) struct SharedId(pub(crate) u32);
 /// out (at most one, as component functions have at most one result).
 pub type HostFn = dyn Fn(&mut Store, &[Val]) -> Result<Vec<Val>, Trap> + Send + Sync;
 
+/// A host implementation of a component function whose results may arrive
+/// later ([`HostCall::Pending`](super::HostCall)): the store's event loop
+/// polls it while guest tasks go on.
+pub type HostAsyncFn = dyn Fn(&mut Store, &[Val]) -> Result<super::HostCall, Trap> + Send + Sync;
+
+/// A host function of either kind.
+#[derive(Clone)]
+pub(crate) enum HostImpl {
+    Sync(Arc<HostFn>),
+    Async(Arc<HostAsyncFn>),
+}
+
 /// A component function instance: what `Store.lift` returns (`FuncInst`
 /// in `definitions.py`), or a function the host implements.
 #[derive(Clone)]
@@ -69,7 +81,7 @@ pub(crate) enum FuncInst {
     },
     Host {
         sig: Arc<Signature>,
-        func: Arc<HostFn>,
+        func: HostImpl,
         name: String,
     },
 }
@@ -157,6 +169,10 @@ pub(crate) struct ComponentStore {
     /// The results of the embedder's calls (`Store.invoke`'s `on_resolve`
     /// stores them here), by call.
     pub(crate) host_results: Arena<Option<Vec<Val>>>,
+    /// Host calls that have not resolved yet, and their creation order
+    /// (the order the event loop polls them in).
+    pub(crate) host_calls: Arena<super::canonical::host_calls::PendingHostCall>,
+    pub(crate) pending_host_calls: Vec<super::canonical::host_calls::HostCallId>,
     /// The threads being resumed, innermost last: the top is the spec's
     /// `current_thread()`.
     pub(crate) current: Vec<ThreadId>,

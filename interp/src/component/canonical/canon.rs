@@ -20,7 +20,9 @@ use super::options::{CanonicalOptions, LiftOptions};
 use super::resources::{Dtor, HandleElem, ResourceHandle, add_handle_elem, remove_handle_elem};
 use super::waitables::{EventCode, EventTuple, WaitableSet};
 use super::{trap, trap_if};
-use crate::component::store::{FuncInst, InstanceId, SubtaskId, TaskId, WsetId, internal};
+use crate::component::store::{
+    FuncInst, HostImpl, InstanceId, SubtaskId, TaskId, WsetId, internal,
+};
 use crate::component::types::{FuncType, ResourceType, Signature, ValType};
 use crate::error::{Error, Result};
 use crate::runtime::store::Store;
@@ -389,6 +391,10 @@ pub(crate) fn canon_lift(
                 }
             }
             if ready.is_empty() {
+                // A host call the task waits for may resolve meanwhile.
+                if super::host_calls::poll_host_calls(store, true)? {
+                    continue;
+                }
                 return trap(
                     "cannot block a synchronous task before returning (deadlock detected: \
                      event loop cannot make further progress; no other thread of the \
@@ -673,15 +679,15 @@ pub(crate) fn canon_resource_drop(store: &mut Store, rt: ResourceType, i: u32) -
             },
             (None, Dtor::Host(dtor)) => FuncInst::Host {
                 sig: sig.clone(),
-                func: Arc::new(move |store, args| match args {
+                func: HostImpl::Sync(Arc::new(move |store, args| match args {
                     [crate::component::Val::U32(rep)] => dtor(store, *rep).map(|()| Vec::new()),
                     _ => Ok(Vec::new()),
-                }),
+                })),
                 name: rti.name.clone(),
             },
             (None, _) => FuncInst::Host {
                 sig: sig.clone(),
-                func: Arc::new(|_, _| Ok(Vec::new())),
+                func: HostImpl::Sync(Arc::new(|_, _| Ok(Vec::new()))),
                 name: rti.name.clone(),
             },
         };

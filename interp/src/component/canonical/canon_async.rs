@@ -197,8 +197,14 @@ pub(crate) fn canon_subtask_cancel(
             .subtasks
             .get_mut(subtask.0)?
             .cancellation_requested = true;
-        if let Some(task) = on_cancel {
-            super::concurrency::Task::request_cancellation(store, task, Some(inst))?;
+        match on_cancel {
+            Some(super::concurrency::OnCancel::Task(task)) => {
+                super::concurrency::Task::request_cancellation(store, task, Some(inst))?;
+            }
+            Some(super::concurrency::OnCancel::Host(call)) => {
+                super::host_calls::cancel_host_call(store, call)?;
+            }
+            None => {}
         }
         if !store.component.subtasks.get(subtask.0)?.resolved() {
             if async_ {

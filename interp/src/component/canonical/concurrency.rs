@@ -18,6 +18,7 @@ use std::sync::Arc;
 use super::canon::LiftCall;
 use super::context::{BorrowScope, LiftLowerContext};
 use super::flattening::{CoreFuncType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
+use super::host_calls::{self, HostCallId, call_host_async, check_results};
 use super::instance::{enter_from, leave_to, may_enter_from};
 use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
@@ -25,7 +26,7 @@ use super::options::CanonicalOptions;
 use super::waitables::{Waitable, WaitableRef, WaitableSet, has_pending_event};
 use super::{trap, trap_if};
 use crate::component::store::{
-    FuncInst, InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal,
+    FuncInst, HostImpl, InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal,
 };
 use crate::component::types::Signature;
 use crate::component::values::Val;
@@ -57,7 +58,7 @@ pub(crate) enum CallerSide {
 }
 
 /// Runs the caller's `on_start`: the arguments of the call.
-fn on_start(store: &mut Store, caller: &mut CallerSide) -> Result<Vec<Val>> {
+pub(crate) fn on_start(store: &mut Store, caller: &mut CallerSide) -> Result<Vec<Val>> {
     match caller {
         CallerSide::Host { args, .. } => args.take().ok_or_else(|| internal("on_start twice")),
         CallerSide::Lower(subtask) => Subtask::on_start(store, *subtask),
@@ -65,7 +66,11 @@ fn on_start(store: &mut Store, caller: &mut CallerSide) -> Result<Vec<Val>> {
 }
 
 /// Runs the caller's `on_resolve` with the results (`None`: cancelled).
-fn on_resolve(store: &mut Store, caller: &mut CallerSide, result: Option<Vec<Val>>) -> Result<()> {
+pub(crate) fn on_resolve(
+    store: &mut Store,
+    caller: &mut CallerSide,
+    result: Option<Vec<Val>>,
+) -> Result<()> {
     match caller {
         CallerSide::Host { slot, .. } => {
             *store.component.host_results.get_mut(*slot)? = result;
@@ -739,9 +744,8 @@ pub(crate) struct LowerState {
 pub(crate) struct Subtask {
     pub(crate) waitable: Waitable,
     pub(crate) state: SubtaskState,
-    /// `on_cancel`: the callee's task (its `request_cancellation`), if the
-    /// callee is a lifted function.
-    pub(crate) on_cancel: Option<TaskId>,
+    /// `on_cancel`: what cancels the callee, if it has not resolved.
+    pub(crate) on_cancel: Option<OnCancel>,
     /// The subtask's handle index once `canon_lower` returned it unresolved
     /// (from then on, progress sets a pending event: `maybe_on_progress`).
     pub(crate) index: Option<u32>,
@@ -944,24 +948,43 @@ impl Subtask {
 
 // ------------------------------------------------------------ Embedding API
 
+/// The spec's `OnCancel` of a call that has not resolved: the callee's
+/// task (its `request_cancellation`) or a pending host call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnCancel {
+    Task(TaskId),
+    Host(HostCallId),
+}
+
 /// Calls a function instance: `f(on_start, on_resolve, caller)` of
-/// `definitions.py`. Returns the callee's task when it is a lifted function
-/// whose task has not resolved yet (its `request_cancellation` is the
-/// spec's `on_cancel`).
+/// `definitions.py`, returning its `on_cancel` when the call has not
+/// resolved yet.
 pub(crate) fn call_func_inst(
     store: &mut Store,
     f: &FuncInst,
     caller: CallerSide,
     caller_inst: Option<InstanceId>,
-) -> Result<Option<TaskId>> {
+) -> Result<Option<OnCancel>> {
     match f {
         FuncInst::Lifted {
             callee,
             sig,
             opts,
             inst,
-        } => lift_func_inst(store, *callee, sig, opts, *inst, caller, caller_inst),
-        FuncInst::Host { sig, func, name } => {
+        } => Ok(
+            lift_func_inst(store, *callee, sig, opts, *inst, caller, caller_inst)?
+                .map(OnCancel::Task),
+        ),
+        FuncInst::Host {
+            sig,
+            func: HostImpl::Async(func),
+            name,
+        } => Ok(call_host_async(store, func, sig, name, caller)?.map(OnCancel::Host)),
+        FuncInst::Host {
+            sig,
+            func: HostImpl::Sync(func),
+            name,
+        } => {
             let mut caller = caller;
             let args = on_start(store, &mut caller)?;
             store.trace(|_| {
@@ -970,21 +993,7 @@ pub(crate) fn call_func_inst(
                     .list("args", &args)
             });
             let results = func(store, &args).map_err(Error::Trap)?;
-            if results.len() != sig.results.ts.len()
-                || results
-                    .iter()
-                    .zip(&sig.results.ts)
-                    .any(|(v, t)| v.typecheck(t).is_err())
-            {
-                return Err(Error::Api(format!(
-                    "host function `{name}` returned {results:?}, expected results of types {:?}",
-                    sig.results
-                        .ts
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                )));
-            }
+            check_results(name, sig, &results)?;
             store.trace(|_| {
                 Event::new("host.return")
                     .str("func", name)
@@ -1069,6 +1078,7 @@ fn invoke_and_tick(store: &mut Store, f: &FuncInst, args: Vec<Val>, slot: u32) -
 /// picks which), entering its instance from the host. Returns whether any
 /// thread was ready.
 pub(crate) fn tick(store: &mut Store) -> Result<bool> {
+    let host_progress = host_calls::poll_host_calls(store, false)?;
     let mut candidates = Vec::new();
     for t in store.component.waiting.clone() {
         if Thread::ready(store, t)? {
@@ -1076,7 +1086,9 @@ pub(crate) fn tick(store: &mut Store) -> Result<bool> {
         }
     }
     if candidates.is_empty() {
-        return Ok(false);
+        // Nothing else can run: let a pending host call block until it
+        // makes progress.
+        return Ok(host_progress || host_calls::poll_host_calls(store, true)?);
     }
     store.component.nesting_depth += 1;
     let thread = candidates[store.nondet.pick_ready_thread(candidates.len())];

@@ -18,6 +18,7 @@
 //! | `streams` | Buffer, Stream and Future State; the `stream.*`/`future.*` built-ins |
 //! | `canon` | Canonical Definitions |
 //! | `canon_async` | Canonical Definitions: the 🔀 built-ins that wait |
+//! | `host_calls` | Embedding API: host functions that resolve later |
 //!
 //! Every function returns `Result`: the spec's `trap()` is an
 //! `Error::Trap` of kind [`TrapKind::CanonicalAbi`] whose message names the
@@ -29,6 +30,7 @@ pub(crate) mod canon_async;
 pub(crate) mod concurrency;
 pub(crate) mod context;
 pub(crate) mod flattening;
+pub(crate) mod host_calls;
 pub(crate) mod instance;
 pub(crate) mod lift_flat;
 pub(crate) mod load;

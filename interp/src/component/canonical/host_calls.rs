@@ -1,0 +1,208 @@
+//! CanonicalABI.md "Embedding API": host functions whose results arrive
+//! later. A `FuncInst` may return before it calls `on_resolve` (the spec's
+//! `FuncInst` returns an `OnCancel` and resolves whenever it likes); for
+//! a host function that is a [`HostFuture`] which the store's event loop
+//! polls. Until it resolves, a caller that lowered the import `async` gets
+//! a subtask in the STARTED state, and a synchronous caller waits.
+//!
+//! Polling order is creation order, so a run is as deterministic as its
+//! host futures are: each `Store.tick` first polls every pending call
+//! without blocking; only when no guest thread is ready does it let the
+//! oldest call block until it makes progress (e.g. a read of stdin).
+
+use std::sync::Arc;
+use std::task::Poll;
+
+use super::concurrency::{CallerSide, on_resolve, on_start};
+use crate::component::store::{HostAsyncFn, internal};
+use crate::component::types::Signature;
+use crate::component::values::Val;
+use crate::error::{Error, Result, Trap};
+use crate::runtime::store::Store;
+use crate::trace::Event;
+
+/// A host call in progress: what a [`HostAsyncFn`] returns when its result
+/// is not ready yet.
+pub trait HostFuture: Send {
+    /// Makes progress. `block` is true when the store has nothing else to
+    /// run: the future may then block the OS thread until it can resolve
+    /// (returning `Pending` then means it never will, which is a deadlock).
+    fn poll(&mut self, store: &mut Store, block: bool) -> Poll<Result<Vec<Val>, Trap>>;
+
+    /// The caller asked to cancel the call (`subtask.cancel`). Returning
+    /// true resolves the call now as cancelled (the caller's subtask
+    /// becomes `CANCELLED_BEFORE_RETURNED`); false lets it run to its
+    /// result, as the spec allows.
+    fn cancel(&mut self, _store: &mut Store) -> bool {
+        false
+    }
+}
+
+/// What a [`HostAsyncFn`] gives back: results now, or later.
+pub enum HostCall {
+    Ready(Vec<Val>),
+    Pending(Box<dyn HostFuture>),
+}
+
+/// A pending host call: its caller's `on_start`/`on_resolve` and the
+/// future that will resolve it.
+pub(crate) struct PendingHostCall {
+    caller: CallerSide,
+    future: Option<Box<dyn HostFuture>>,
+    sig: Arc<Signature>,
+    name: String,
+}
+
+/// The id of a pending host call in `ComponentStore::host_calls`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HostCallId(pub(crate) u32);
+
+/// Checks a host function's results against its type.
+pub(crate) fn check_results(name: &str, sig: &Signature, results: &[Val]) -> Result<()> {
+    if results.len() != sig.results.ts.len()
+        || results
+            .iter()
+            .zip(&sig.results.ts)
+            .any(|(v, t)| v.typecheck(t).is_err())
+    {
+        return Err(Error::Api(format!(
+            "host function `{name}` returned {results:?}, expected results of types {:?}",
+            sig.results
+                .ts
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+        )));
+    }
+    Ok(())
+}
+
+/// Calls an async host function as a `FuncInst`: returns the pending
+/// call (the spec's `on_cancel`) when it has not resolved.
+pub(crate) fn call_host_async(
+    store: &mut Store,
+    func: &Arc<HostAsyncFn>,
+    sig: &Arc<Signature>,
+    name: &str,
+    caller: CallerSide,
+) -> Result<Option<HostCallId>> {
+    let mut caller = caller;
+    let args = on_start(store, &mut caller)?;
+    store.trace(|_| {
+        Event::new("host.call")
+            .str("func", name)
+            .list("args", &args)
+    });
+    match func(store, &args).map_err(Error::Trap)? {
+        HostCall::Ready(results) => {
+            resolve(store, caller, sig, name, Some(results))?;
+            Ok(None)
+        }
+        HostCall::Pending(future) => {
+            let id = HostCallId(store.component.host_calls.insert(PendingHostCall {
+                caller,
+                future: Some(future),
+                sig: sig.clone(),
+                name: name.to_string(),
+            }));
+            store.component.pending_host_calls.push(id);
+            store.trace(|_| {
+                Event::new("host.pending")
+                    .str("func", name)
+                    .num("call", id.0)
+            });
+            Ok(Some(id))
+        }
+    }
+}
+
+/// The host's `on_resolve` call: results (checked) or cancellation.
+fn resolve(
+    store: &mut Store,
+    mut caller: CallerSide,
+    sig: &Signature,
+    name: &str,
+    results: Option<Vec<Val>>,
+) -> Result<()> {
+    match &results {
+        Some(results) => {
+            check_results(name, sig, results)?;
+            store.trace(|_| {
+                Event::new("host.return")
+                    .str("func", name)
+                    .list("results", results)
+            });
+        }
+        None => store.trace(|_| Event::new("host.cancelled").str("func", name)),
+    }
+    on_resolve(store, &mut caller, results)
+}
+
+/// Removes a pending call from the store.
+fn take_call(store: &mut Store, id: HostCallId) -> Result<PendingHostCall> {
+    store.component.pending_host_calls.retain(|c| *c != id);
+    store
+        .component
+        .host_calls
+        .remove(id.0)
+        .ok_or_else(|| internal("unknown host call"))
+}
+
+/// Polls one pending call; whether it resolved.
+fn poll_one(store: &mut Store, id: HostCallId, block: bool) -> Result<bool> {
+    let mut future = store
+        .component
+        .host_calls
+        .get_mut(id.0)?
+        .future
+        .take()
+        .ok_or_else(|| internal("host call polled re-entrantly"))?;
+    let polled = future.poll(store, block);
+    match polled {
+        Poll::Pending => {
+            store.component.host_calls.get_mut(id.0)?.future = Some(future);
+            Ok(false)
+        }
+        Poll::Ready(r) => {
+            let call = take_call(store, id)?;
+            let results = r.map_err(Error::Trap)?;
+            resolve(store, call.caller, &call.sig, &call.name, Some(results))?;
+            Ok(true)
+        }
+    }
+}
+
+/// Polls the pending host calls in creation order without blocking; then,
+/// if none resolved and `block` is set, lets the oldest block. Returns
+/// whether any call resolved.
+pub(crate) fn poll_host_calls(store: &mut Store, block: bool) -> Result<bool> {
+    let mut progress = false;
+    for id in store.component.pending_host_calls.clone() {
+        progress |= poll_one(store, id, false)?;
+    }
+    if !progress
+        && block
+        && let Some(&oldest) = store.component.pending_host_calls.first()
+    {
+        progress = poll_one(store, oldest, true)?;
+    }
+    Ok(progress)
+}
+
+/// The `on_cancel` of a pending host call: asks its future to cancel.
+pub(crate) fn cancel_host_call(store: &mut Store, id: HostCallId) -> Result<()> {
+    let Ok(call) = store.component.host_calls.get_mut(id.0) else {
+        // It resolved already.
+        return Ok(());
+    };
+    let mut future = call
+        .future
+        .take()
+        .ok_or_else(|| internal("host call cancelled re-entrantly"))?;
+    if future.cancel(store) {
+        let call = take_call(store, id)?;
+        return resolve(store, call.caller, &call.sig, &call.name, None);
+    }
+    store.component.host_calls.get_mut(id.0)?.future = Some(future);
+    Ok(())
+}
