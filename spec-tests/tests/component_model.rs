@@ -90,48 +90,30 @@ fn binary() {
 /// async Canonical ABI grows (README gives the current figure).
 const ASYNC_MIN_PASSED: usize = 260;
 
-/// A file whose failures are not analysed yet (the driver program of
-/// `big-interleaving-test.wast` runs many stream and future interleavings
-/// on one instance; two of them end in a trap in cmref).
-const ASYNC_UNDER_INVESTIGATION: &str = "async/big-interleaving-test.wast";
-
-/// `async/`: partial while the async ABI is being built. At least
-/// [`ASYNC_MIN_PASSED`] directives pass, and every failure is an
-/// `unsupported` error, a spec question listed in
-/// `conformance/expected-failures/component-model-async.txt`, a later directive of a
-/// file where an earlier one failed and left a component instance entered
-/// ("cannot enter component instance"), or in
-/// [`ASYNC_UNDER_INVESTIGATION`]: never another wrong answer or wrong trap.
-#[test]
-fn async_() {
-    let root = suites::component_suite_dir();
-    if !root.is_dir() {
-        run_dir("async", 30);
-        return;
-    }
-    let root = root.canonicalize().expect("suite directory");
-    let scripts =
-        suites::collect(&[root.join("async").display().to_string()]).expect("suite is readable");
-    assert!(
-        scripts.len() >= 30,
-        "async: found {} scripts",
-        scripts.len()
+fn async_manifest(name: &str) -> Manifest {
+    let path = format!(
+        "{}/../conformance/expected-failures/{name}",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let divergences = Manifest::parse(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../conformance/expected-failures/component-model-async.txt"
-        ))
-        .expect("the async manifest exists"),
-    )
-    .expect("the async manifest parses");
-    let reports = run_all(&scripts, NondetMode::Deterministic, default_jobs());
-    let prefix = format!("{}/", root.display());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    Manifest::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The failures of one run of the whole suite that are not explained:
+/// each failing directive must be listed in one of `allowed`, or be a
+/// later directive of a file where an earlier one failed and left a
+/// component instance entered ("cannot enter component instance").
+/// Returns the unexplained failures and every failing directive's key.
+fn unexplained(
+    reports: &[cmref_spec_tests::FileReport],
+    prefix: &str,
+    allowed: &[&Manifest],
+) -> (Vec<String>, std::collections::BTreeSet<String>, usize) {
     let mut passed = 0;
     let mut wrong = Vec::new();
     let mut failing = std::collections::BTreeSet::new();
-    for r in &reports {
-        let path = r.path.trim_start_matches(&prefix);
+    for r in reports {
+        let path = r.path.trim_start_matches(prefix);
         let mut saw_failure = false;
         for d in &r.results {
             let Some(failure) = &d.failure else {
@@ -140,23 +122,60 @@ fn async_() {
             };
             let earlier_failure = std::mem::replace(&mut saw_failure, true);
             let key = format!("{path}:{}", d.line);
-            failing.insert(key.clone());
-            let allowed = failure.contains("unsupported")
-                || divergences.entries.contains_key(&key)
-                || (earlier_failure && failure.contains("cannot enter component instance"))
-                || path.ends_with(ASYNC_UNDER_INVESTIGATION);
-            if !allowed {
+            let listed = allowed.iter().any(|m| m.entries.contains_key(&key));
+            let knock_on = earlier_failure && failure.contains("cannot enter component instance");
+            if !listed && !knock_on {
                 wrong.push(format!("{key}: {failure}"));
             }
+            failing.insert(key);
         }
     }
+    (wrong, failing, passed)
+}
+
+/// The whole official suite's scripts and the prefix to strip from their
+/// paths, or `None` (after the missing-suite rule) when it is absent.
+fn whole_suite(dir: &str) -> Option<(Vec<suites::Script>, String)> {
+    let root = suites::component_suite_dir();
+    if !root.is_dir() {
+        run_dir(dir, 30);
+        return None;
+    }
+    let root = root.canonicalize().expect("suite directory");
+    let path = if dir.is_empty() {
+        root.clone()
+    } else {
+        root.join(dir)
+    };
+    let scripts = suites::collect(&[path.display().to_string()]).expect("suite is readable");
+    assert!(
+        scripts.len() >= 30,
+        "{dir}: found {} scripts",
+        scripts.len()
+    );
+    Some((scripts, format!("{}/", root.display())))
+}
+
+/// `async/` in the deterministic mode: at least [`ASYNC_MIN_PASSED`]
+/// directives pass, and every failure is a spec question listed in
+/// `conformance/expected-failures/component-model-async.txt` or a knock-on
+/// of an earlier failure in its file. A listed directive that passes fails
+/// the test (the manifest only shrinks). The directives of
+/// `component-model-async-schedules.txt` must pass here.
+#[test]
+fn async_() {
+    let Some((scripts, prefix)) = whole_suite("async") else {
+        return;
+    };
+    let divergences = async_manifest("component-model-async.txt");
+    let reports = run_all(&scripts, NondetMode::Deterministic, default_jobs());
+    let (wrong, failing, passed) = unexplained(&reports, &prefix, &[&divergences]);
     assert!(
         wrong.is_empty(),
-        "async: {} failure(s) that are neither `unsupported` nor known divergences:\n{}",
+        "async: {} failure(s) that are not known divergences:\n{}",
         wrong.len(),
         wrong.join("\n")
     );
-    // The manifest only shrinks: a listed directive that passes must go.
     let passing: Vec<&String> = divergences
         .entries
         .keys()
@@ -169,5 +188,45 @@ fn async_() {
     assert!(
         passed >= ASYNC_MIN_PASSED,
         "async: {passed} directives passed, the ratchet is {ASYNC_MIN_PASSED}"
+    );
+}
+
+/// The seeds the whole suite runs under.
+const SEEDS: std::ops::RangeInclusive<u64> = 1..=20;
+
+/// The whole official suite under 20 seeds: every failure is a listed spec
+/// question (which may pass under a seed that happens to pick the schedule
+/// the suite expects), a listed schedule assumption of the suite, or a
+/// knock-on. Every schedule assumption must show up under some seed, so
+/// that list only shrinks too.
+#[test]
+fn whole_suite_under_twenty_seeds() {
+    let Some((scripts, prefix)) = whole_suite("") else {
+        return;
+    };
+    let divergences = async_manifest("component-model-async.txt");
+    let schedules = async_manifest("component-model-async-schedules.txt");
+    let others = manifest();
+    let mut ever_failing = std::collections::BTreeSet::new();
+    for seed in SEEDS {
+        let reports = run_all(&scripts, NondetMode::Seeded(seed), default_jobs());
+        let (wrong, failing, _) =
+            unexplained(&reports, &prefix, &[&divergences, &schedules, &others]);
+        assert!(
+            wrong.is_empty(),
+            "seed {seed}: {} unexplained failure(s):\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        ever_failing.extend(failing);
+    }
+    let stale: Vec<&String> = schedules
+        .entries
+        .keys()
+        .filter(|k| !ever_failing.contains(*k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "listed in component-model-async-schedules.txt but passing under every seed: {stale:?}"
     );
 }
