@@ -5,7 +5,10 @@
 ;; export waits to enter, so an `async` lower returns STARTING (0) with a
 ;; subtask handle, and later calls queue behind it (`num_waiting_to_enter`);
 ;; a synchronously-typed export is not held back; once the counter is back
-;; at 0 the waiting calls start and return. A task that needs the exclusive
+;; at 0 the waiting calls start and return, and a call made before they
+;; started queues behind them (in the deterministic profile; a schedule
+;; may also let it through at once, `Thread.wait_until` on a condition that
+;; holds). A task that needs the exclusive
 ;; lock (callback-lifted, or lifted synchronously with an `async` type)
 ;; holds it while its code runs, even while it yields, so another such call
 ;; waits (STARTING) until the first one finished. A call that waited to
@@ -154,6 +157,21 @@
         (call $await (local.get $a))
         (call $await (local.get $b))
         (call $task.return (i32.add (i32.load (i32.const 100)) (i32.load (i32.const 104)))))
+      ;; once the counter is back at 0, a new call still queues behind the
+      ;; calls waiting to enter (`num_waiting_to_enter`), unless the
+      ;; schedule lets it through at once (its wait's condition holds)
+      (func (export "queue")
+        (local $a i32) (local $b i32)
+        (i32.store (i32.const 100) (i32.const 0))
+        (i32.store (i32.const 104) (i32.const 0))
+        (call $inc)
+        (local.set $a (call $handle (call $work (i32.const 1) (i32.const 100)) (i32.const 0 (; STARTING ;))))
+        (call $dec)
+        (local.set $b (call $work (i32.const 2) (i32.const 104)))
+        (if (i32.ne (local.get $b) (i32.const 2 (; RETURNED ;)))
+          (then (call $await (call $handle (local.get $b) (i32.const 0 (; STARTING ;))))))
+        (call $await (local.get $a))
+        (call $task.return (i32.add (i32.load (i32.const 100)) (i32.load (i32.const 104)))))
       (func (export "exclusive")
         (local $ret i32) (local $h i32) (local $a i32)
         (local.set $ret (call $hold (i32.const 100)))
@@ -242,6 +260,7 @@
     ))))
     (func (export "backpressure") async (result u32) (canon lift (core func $m "backpressure") async))
     (func (export "exclusive") async (result u32) (canon lift (core func $m "exclusive") async))
+    (func (export "queue") async (result u32) (canon lift (core func $m "queue") async))
     (func (export "started-event") async (result u32) (canon lift (core func $m "started-event") async))
     (func (export "cancel-behind-lock") async (result u32)
       (canon lift (core func $m "cancel-behind-lock") async))
@@ -259,6 +278,7 @@
     (with "spin" (func $c "spin"))))
   (func (export "backpressure") (alias export $d "backpressure"))
   (func (export "exclusive") (alias export $d "exclusive"))
+  (func (export "queue") (alias export $d "queue"))
   (func (export "started-event") (alias export $d "started-event"))
   (func (export "cancel-behind-lock") (alias export $d "cancel-behind-lock"))
   (func (export "inc") (alias export $c "inc"))
@@ -269,6 +289,7 @@
 ;; 101 + 102
 (assert_return (invoke "backpressure") (u32.const 203))
 (assert_return (invoke "backpressure") (u32.const 203))
+(assert_return (invoke "queue") (u32.const 203))
 (assert_return (invoke "exclusive") (u32.const 11))
 (component instance $i $T)
 (assert_return (invoke "started-event") (u32.const 20))

@@ -2,7 +2,9 @@
 ;; `SharedFutureImpl.read`/`write`/`drop`, `cancel_copy`,
 ;; `WritableFutureEnd.drop`): a future's one value moves once, whichever
 ;; end comes first; the results are COMPLETED 0, DROPPED 1, CANCELLED 2
-;; (BLOCKED -1), with no progress count. A write after the readable end
+;; (BLOCKED -1), with no progress count. A cancel of a write whose value
+;; was already taken (its event not yet delivered) returns that event:
+;; COMPLETED. A write after the readable end
 ;; dropped gives DROPPED, which ends the writer's duty to write; a
 ;; cancelled read or write leaves the end idle for another try. A
 ;; synchronous copy waits for the other end (another thread here) or
@@ -98,7 +100,9 @@
       (call $drop-writable (global.get $w))
       (call $task.return (i32.const 1)))
     (func (export "cancel")
-      (call $new)
+      (local $rw i64)
+      (local.set $rw (call $future.new))
+      (call $split (local.get $rw))
       (i32.store (i32.const 16) (i32.const 0x55667788))
       (i32.store (i32.const 32) (i32.const 0))
       (call $expect (call $read (global.get $r) (i32.const 32)) (i32.const -1))
@@ -107,6 +111,15 @@
       (call $expect (call $cancel-write (global.get $w)) (i32.const 2 (; CANCELLED ;)))
       (call $expect (call $write (global.get $w) (i32.const 16)) (i32.const -1))
       (call $expect (call $cancel-write-async (global.get $w)) (i32.const 2 (; CANCELLED ;)))
+      ;; a cancel after the value moved reports that it moved
+      (call $new)
+      (call $expect (call $write (global.get $w) (i32.const 16)) (i32.const -1))
+      (call $expect (call $read (global.get $r) (i32.const 32)) (i32.const 0 (; COMPLETED ;)))
+      (call $expect (call $cancel-write (global.get $w)) (i32.const 0 (; COMPLETED ;)))
+      (call $drop-writable (global.get $w))
+      (call $drop-readable (global.get $r))
+      (call $split (local.get $rw))
+      (i32.store (i32.const 32) (i32.const 0))
       ;; nothing moved; both ends can try again
       (call $expect (i32.load (i32.const 32)) (i32.const 0))
       (call $expect (call $read (global.get $r) (i32.const 32)) (i32.const -1))

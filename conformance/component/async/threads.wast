@@ -148,6 +148,11 @@
     ;; the task returns from another thread, after its first one exited
     (func (export "return-from-thread")
       (call $resume-later (call $new (i32.const 0) (i32.const 3))))
+    ;; the same from a callback-lifted task, whose event loop ends at once
+    (func (export "callback-spawn") (result i32)
+      (call $resume-later (call $new (i32.const 0) (i32.const 3)))
+      (i32.const 0 (; EXIT ;)))
+    (func (export "never-cb") (param i32 i32 i32) (result i32) unreachable)
     ;; the last thread exits, and nobody returned
     (func (export "no-thread-returns")
       (call $resume-later (call $new (i32.const 0) (i32.const 0))))
@@ -221,6 +226,8 @@
     (canon lift (core func $m "yield-then-promote") async))
   (func (export "return-from-thread") async (result u32)
     (canon lift (core func $m "return-from-thread") async))
+  (func (export "callback-spawn") async (result u32)
+    (canon lift (core func $m "callback-spawn") async (callback (core func $m "never-cb"))))
   (func (export "no-thread-returns") async (result u32)
     (canon lift (core func $m "no-thread-returns") async))
   (func (export "resume-later-running") async (canon lift (core func $m "resume-later-running") async))
@@ -242,6 +249,7 @@
 (assert_return (invoke "suspend-then-promote") (u32.const 3))
 (assert_return (invoke "yield-then-promote") (u32.const 2))
 (assert_return (invoke "return-from-thread") (u32.const 33))
+(assert_return (invoke "callback-spawn") (u32.const 33))
 (component instance $i $T)
 (assert_trap (invoke "no-thread-returns") "the task's last thread exited before the task returned a value")
 (component instance $i $T)
