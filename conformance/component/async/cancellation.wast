@@ -18,7 +18,9 @@
 ;; subtask whose resolution was not delivered trap, and so does a callee's
 ;; `task.cancel` while the cancellation is still pending (not delivered).
 ;; A synchronous cancel of a callee that takes its time after being
-;; cancelled waits for it; an `async` one returns BLOCKED.
+;; cancelled waits for it; an `async` one returns BLOCKED. A synchronously
+;; lifted callee never sees a cancellation (it only blocks uncancellably)
+;; and resolves as RETURNED.
 (component definition $T
   (component $C
     (core module $Memory (memory (export "mem") 1))
@@ -114,6 +116,12 @@
         (if (call $yield) (then unreachable))
         (if (call $yield) (then unreachable))
         (call $task.cancel))
+      ;; lifted synchronously: blocks uncancellably until "open" was called
+      (func (export "sync-gate") (result i32)
+        (loop $l
+          (if (call $yield) (then unreachable))
+          (br_if $l (i32.eqz (global.get $open))))
+        (i32.const 5))
       ;; once cancelled, waits until "open" was called
       (func (export "gated-cancel")
         (call $wait-for-cancel)
@@ -182,6 +190,7 @@
     (func (export "slow-cancel") async (result u32) (canon lift (core func $m "slow-cancel") async))
     (func (export "cancel-early") async (result u32) (canon lift (core func $m "cancel-early") async))
     (func (export "gated-cancel") async (result u32) (canon lift (core func $m "gated-cancel") async))
+    (func (export "sync-gate") async (result u32) (canon lift (core func $m "sync-gate")))
     (func (export "is-done") (result bool) (canon lift (core func $m "is-done")))
   )
   (component $D
@@ -200,6 +209,7 @@
     (import "slow-cancel" (func $slow-cancel async (result u32)))
     (import "cancel-early" (func $cancel-early async (result u32)))
     (import "gated-cancel" (func $gated-cancel async (result u32)))
+    (import "sync-gate" (func $sync-gate async (result u32)))
     (import "is-done" (func $is-done (result bool)))
     (core module $Memory (memory (export "mem") 1))
     (core instance $memory (instantiate $Memory))
@@ -220,6 +230,7 @@
       (import "" "slow-cancel" (func $slow-cancel (param i32) (result i32)))
       (import "" "cancel-early" (func $cancel-early (param i32) (result i32)))
       (import "" "gated-cancel" (func $gated-cancel (param i32) (result i32)))
+      (import "" "sync-gate" (func $sync-gate (param i32) (result i32)))
       (import "" "is-done" (func $is-done (result i32)))
       (import "" "task.return" (func $task.return (param i32)))
       (import "" "subtask.cancel" (func $cancel (param i32) (result i32)))
@@ -334,6 +345,23 @@
         (call $subtask.drop (local.get $h))
         (call $ws.drop (local.get $ws))
         (call $task.return (i32.load (i32.const 4))))
+      ;; a synchronously lifted callee never sees the cancellation: it
+      ;; returns, 10 * RETURNED + its value
+      (func (export "uncancellable")
+        (local $h i32) (local $ws i32)
+        (i32.store (i32.const 100) (i32.const 0))
+        (local.set $h (call $handle (call $sync-gate (i32.const 100)) (i32.const 1 (; STARTED ;))))
+        (if (i32.ne (call $cancel-async (local.get $h)) (i32.const -1 (; BLOCKED ;)))
+          (then unreachable))
+        (call $open)
+        (local.set $ws (call $ws.new))
+        (call $join (local.get $h) (local.get $ws))
+        (if (i32.ne (call $ws.wait (local.get $ws) (i32.const 0)) (i32.const 1 (; SUBTASK ;)))
+          (then unreachable))
+        (if (i32.ne (i32.load (i32.const 0)) (local.get $h)) (then unreachable))
+        (call $subtask.drop (local.get $h))
+        (call $ws.drop (local.get $ws))
+        (call $task.return (i32.add (i32.mul (i32.load (i32.const 4)) (i32.const 10)) (i32.load (i32.const 100)))))
       ;; the callee calls task.cancel while the cancellation is pending
       (func (export "cancel-while-pending")
         (local $h i32) (local $ws i32)
@@ -362,6 +390,7 @@
     (canon lower (func $slow-cancel) async (memory (core memory $memory "mem")) (core func $slow-cancel'))
     (canon lower (func $cancel-early) async (memory (core memory $memory "mem")) (core func $cancel-early'))
     (canon lower (func $gated-cancel) async (memory (core memory $memory "mem")) (core func $gated-cancel'))
+    (canon lower (func $sync-gate) async (memory (core memory $memory "mem")) (core func $sync-gate'))
     (canon lower (func $is-done) (core func $is-done'))
     (canon task.return (result u32) (core func $task.return))
     (canon subtask.cancel (core func $cancel))
@@ -389,6 +418,7 @@
       (export "slow-cancel" (func $slow-cancel'))
       (export "cancel-early" (func $cancel-early'))
       (export "gated-cancel" (func $gated-cancel'))
+      (export "sync-gate" (func $sync-gate'))
       (export "is-done" (func $is-done'))
       (export "task.return" (func $task.return))
       (export "subtask.cancel" (func $cancel))
@@ -415,6 +445,7 @@
     (func (export "sync-cancel-in-set") async (canon lift (core func $m "sync-cancel-in-set") async))
     (func (export "sync-cancel-waits") async (result u32) (canon lift (core func $m "sync-cancel-waits") async))
     (func (export "async-cancel-waits") async (result u32) (canon lift (core func $m "async-cancel-waits") async))
+    (func (export "uncancellable") async (result u32) (canon lift (core func $m "uncancellable") async))
     (func (export "cancel-while-pending") async (canon lift (core func $m "cancel-while-pending") async))
     (func (export "cancel-not-subtask") async (canon lift (core func $m "cancel-not-subtask") async))
   )
@@ -435,6 +466,7 @@
     (with "slow-cancel" (func $c "slow-cancel"))
     (with "cancel-early" (func $c "cancel-early"))
     (with "gated-cancel" (func $c "gated-cancel"))
+    (with "sync-gate" (func $c "sync-gate"))
     (with "is-done" (func $c "is-done"))))
   (func (export "before-started") (alias export $d "before-started"))
   (func (export "wait-cancellable") (alias export $d "wait-cancellable"))
@@ -453,6 +485,7 @@
   (func (export "sync-cancel-waits") (alias export $d "sync-cancel-waits"))
   (func (export "async-cancel-waits") (alias export $d "async-cancel-waits"))
   (func (export "cancel-while-pending") (alias export $d "cancel-while-pending"))
+  (func (export "uncancellable") (alias export $d "uncancellable"))
 )
 (component instance $i $T)
 ;; CANCELLED_BEFORE_STARTED
@@ -469,6 +502,8 @@
 (assert_return (invoke "ignore") (u32.const 25))
 (component instance $i $T)
 (assert_return (invoke "async-cancel-waits") (u32.const 4))
+(component instance $i $T)
+(assert_return (invoke "uncancellable") (u32.const 25))
 (component instance $i $T)
 (assert_return (invoke "resolved") (u32.const 29))
 (component instance $i $T)

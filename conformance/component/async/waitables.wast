@@ -4,7 +4,8 @@
 ;; `Waitable.join`, `WaitableSet.drop`), with stream ends as the
 ;; waitables: a waitable is in at most one set, so joining another set
 ;; moves it and joining set 0 takes it out; an event stays pending while
-;; its waitable is in no set and is delivered once it joins one; `poll`
+;; its waitable is in no set and is delivered once it joins one; dropping
+;; a waitable takes it out of its set; `poll`
 ;; without an event gives NONE (0) with both payloads written as 0; `wait`
 ;; returns a pending event, or blocks until another thread's copy produces
 ;; one. Dropping a set that holds a waitable or that a thread waits on,
@@ -25,6 +26,7 @@
     (import "" "stream.read" (func $stream.read (param i32 i32 i32) (result i32)))
     (import "" "stream.read-sync" (func $stream.read-sync (param i32 i32 i32) (result i32)))
     (import "" "stream.write" (func $stream.write (param i32 i32 i32) (result i32)))
+    (import "" "stream.drop-readable" (func $stream.drop-readable (param i32)))
     (import "" "waitable-set.new" (func $ws.new (result i32)))
     (import "" "waitable-set.wait" (func $ws.wait (param i32 i32) (result i32)))
     (import "" "waitable-set.wait-cancellable" (func $ws.wait-c (param i32 i32) (result i32)))
@@ -104,6 +106,9 @@
       (if (i32.ne (i32.load (i32.const 4)) (i32.const 0x10)) (then unreachable))
       (call $expect-none (call $poll (local.get $ws1)))
       (call $join (global.get $w) (i32.const 0))
+      ;; dropping a waitable takes it out of its set
+      (call $join (global.get $r) (local.get $ws1))
+      (call $stream.drop-readable (global.get $r))
       (call $ws.drop (local.get $ws1))
       (call $task.return (i32.const 1)))
     (func (export "wait")
@@ -174,6 +179,7 @@
   (canon stream.read $ST async (memory (core memory $memory "mem")) (core func $stream.read))
   (canon stream.read $ST (memory (core memory $memory "mem")) (core func $stream.read-sync))
   (canon stream.write $ST async (memory (core memory $memory "mem")) (core func $stream.write))
+  (canon stream.drop-readable $ST (core func $stream.drop-readable))
   (canon waitable-set.new (core func $ws.new))
   (canon waitable-set.wait (memory (core memory $memory "mem")) (core func $ws.wait))
   (canon waitable-set.wait cancellable (memory (core memory $memory "mem")) (core func $ws.wait-c))
@@ -192,6 +198,7 @@
     (export "stream.read" (func $stream.read))
     (export "stream.read-sync" (func $stream.read-sync))
     (export "stream.write" (func $stream.write))
+    (export "stream.drop-readable" (func $stream.drop-readable))
     (export "waitable-set.new" (func $ws.new))
     (export "waitable-set.wait" (func $ws.wait))
     (export "waitable-set.wait-cancellable" (func $ws.wait-c))
