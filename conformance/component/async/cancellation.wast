@@ -1,13 +1,15 @@
 ;; Cancellation (definitions.py `canon_subtask_cancel`,
 ;; `Task.request_cancellation`, `Task.deliver_pending_cancel`,
 ;; `canon_task_cancel`, and the `cancellable` variants of
-;; `waitable-set.wait`, `waitable-set.poll`, `thread.yield` and
-;; `thread.suspend`): `subtask.cancel` of a call still waiting to start
-;; (held back by backpressure) resolves it as CANCELLED_BEFORE_STARTED (3)
-;; without running it; of a started callee blocked cancellably (in
-;; `waitable-set.wait`, a callback's WAIT or YIELD, `thread.yield` or
-;; `thread.suspend`) it resumes the callee with TASK_CANCELLED (6, payloads
-;; 0) or `1`, and the callee's `task.cancel` resolves it as
+;; `waitable-set.wait`, `waitable-set.poll`, `thread.yield`,
+;; `thread.suspend`, `thread.suspend-then-resume` and
+;; `thread.yield-then-promote`): `subtask.cancel` of a call still waiting
+;; to start (held back by backpressure) resolves it as
+;; CANCELLED_BEFORE_STARTED (3) without running it; of a started callee
+;; blocked cancellably (in `waitable-set.wait`, a callback's WAIT or YIELD,
+;; `thread.yield`, `thread.suspend`, `suspend-then-resume` or
+;; `yield-then-promote`) it resumes the callee with TASK_CANCELLED (6,
+;; payloads 0) or `1`, and the callee's `task.cancel` resolves it as
 ;; CANCELLED_BEFORE_RETURNED (4); a callee blocked uncancellably gets the
 ;; cancellation at its next cancellable call, so the `async` cancel
 ;; returns BLOCKED (-1) and the SUBTASK event reports 4 later; a callee may
@@ -25,8 +27,14 @@
   (component $C
     (core module $Memory (memory (export "mem") 1))
     (core instance $memory (instantiate $Memory))
+    (core module $Table (table (export "table") 1 funcref))
+    (core instance $table (instantiate $Table))
     (core module $M
       (import "" "mem" (memory 1))
+      (import "" "table" (table 1 funcref))
+      (import "" "thread.new-indirect" (func $thread.new (param i32 i32) (result i32)))
+      (import "" "suspend-then-resume-cancellable" (func $suspend-then-resume-c (param i32) (result i32)))
+      (import "" "yield-then-promote-cancellable" (func $yield-then-promote-c (param i32) (result i32)))
       (import "" "task.return" (func $task.return (param i32)))
       (import "" "task.cancel" (func $task.cancel))
       (import "" "backpressure.inc" (func $bp.inc))
@@ -116,6 +124,20 @@
         (if (call $yield) (then unreachable))
         (if (call $yield) (then unreachable))
         (call $task.cancel))
+      ;; a thread that does nothing
+      (func $idle (param i32))
+      (elem (table 0) (i32.const 0) func $idle)
+      ;; switches to a new thread, which exits, and stays suspended
+      (func (export "switch-cancellable")
+        (if (i32.ne (call $suspend-then-resume-c (call $thread.new (i32.const 0) (i32.const 0))) (i32.const 1))
+          (then unreachable))
+        (call $task.cancel))
+      ;; yields (promoting a suspended thread: a plain yield) until cancelled
+      (func (export "promote-cancellable")
+        (local $t i32)
+        (local.set $t (call $thread.new (i32.const 0) (i32.const 0)))
+        (loop $l (br_if $l (i32.eqz (call $yield-then-promote-c (local.get $t)))))
+        (call $task.cancel))
       ;; lifted synchronously: blocks uncancellably until "open" was called
       (func (export "sync-gate") (result i32)
         (loop $l
@@ -151,8 +173,17 @@
     (canon thread.yield (core func $yield))
     (canon thread.yield cancellable (core func $yield-c))
     (canon thread.suspend cancellable (core func $suspend-c))
+    (core type $start (func (param i32)))
+    (alias core export $table "table" (core table $t))
+    (canon thread.new-indirect $start (core table $t) (core func $thread.new))
+    (canon thread.suspend-then-resume cancellable (core func $suspend-then-resume-c))
+    (canon thread.yield-then-promote cancellable (core func $yield-then-promote-c))
     (core instance $m (instantiate $M (with "" (instance
       (export "mem" (memory $memory "mem"))
+      (export "table" (table $t))
+      (export "thread.new-indirect" (func $thread.new))
+      (export "suspend-then-resume-cancellable" (func $suspend-then-resume-c))
+      (export "yield-then-promote-cancellable" (func $yield-then-promote-c))
       (export "task.return" (func $task.return))
       (export "task.cancel" (func $task.cancel))
       (export "backpressure.inc" (func $bp.inc))
@@ -191,6 +222,8 @@
     (func (export "cancel-early") async (result u32) (canon lift (core func $m "cancel-early") async))
     (func (export "gated-cancel") async (result u32) (canon lift (core func $m "gated-cancel") async))
     (func (export "sync-gate") async (result u32) (canon lift (core func $m "sync-gate")))
+    (func (export "switch-cancellable") async (result u32) (canon lift (core func $m "switch-cancellable") async))
+    (func (export "promote-cancellable") async (result u32) (canon lift (core func $m "promote-cancellable") async))
     (func (export "is-done") (result bool) (canon lift (core func $m "is-done")))
   )
   (component $D
@@ -210,6 +243,8 @@
     (import "cancel-early" (func $cancel-early async (result u32)))
     (import "gated-cancel" (func $gated-cancel async (result u32)))
     (import "sync-gate" (func $sync-gate async (result u32)))
+    (import "switch-cancellable" (func $switch-cancellable async (result u32)))
+    (import "promote-cancellable" (func $promote-cancellable async (result u32)))
     (import "is-done" (func $is-done (result bool)))
     (core module $Memory (memory (export "mem") 1))
     (core instance $memory (instantiate $Memory))
@@ -231,6 +266,8 @@
       (import "" "cancel-early" (func $cancel-early (param i32) (result i32)))
       (import "" "gated-cancel" (func $gated-cancel (param i32) (result i32)))
       (import "" "sync-gate" (func $sync-gate (param i32) (result i32)))
+      (import "" "switch-cancellable" (func $switch-cancellable (param i32) (result i32)))
+      (import "" "promote-cancellable" (func $promote-cancellable (param i32) (result i32)))
       (import "" "is-done" (func $is-done (result i32)))
       (import "" "task.return" (func $task.return (param i32)))
       (import "" "subtask.cancel" (func $cancel (param i32) (result i32)))
@@ -273,6 +310,10 @@
         (call $cancel-started (call $yield-cancellable (i32.const 100))))
       (func (export "suspend-cancellable")
         (call $cancel-started (call $suspend-cancellable (i32.const 100))))
+      (func (export "switch-cancellable")
+        (call $cancel-started (call $switch-cancellable (i32.const 100))))
+      (func (export "promote-cancellable")
+        (call $cancel-started (call $promote-cancellable (i32.const 100))))
       (func (export "pending")
         (local $h i32) (local $ws i32)
         (local.set $h (call $handle (call $poll-cancellable (i32.const 100)) (i32.const 1 (; STARTED ;))))
@@ -391,6 +432,10 @@
     (canon lower (func $cancel-early) async (memory (core memory $memory "mem")) (core func $cancel-early'))
     (canon lower (func $gated-cancel) async (memory (core memory $memory "mem")) (core func $gated-cancel'))
     (canon lower (func $sync-gate) async (memory (core memory $memory "mem")) (core func $sync-gate'))
+    (canon lower (func $switch-cancellable) async (memory (core memory $memory "mem"))
+      (core func $switch-cancellable'))
+    (canon lower (func $promote-cancellable) async (memory (core memory $memory "mem"))
+      (core func $promote-cancellable'))
     (canon lower (func $is-done) (core func $is-done'))
     (canon task.return (result u32) (core func $task.return))
     (canon subtask.cancel (core func $cancel))
@@ -419,6 +464,8 @@
       (export "cancel-early" (func $cancel-early'))
       (export "gated-cancel" (func $gated-cancel'))
       (export "sync-gate" (func $sync-gate'))
+      (export "switch-cancellable" (func $switch-cancellable'))
+      (export "promote-cancellable" (func $promote-cancellable'))
       (export "is-done" (func $is-done'))
       (export "task.return" (func $task.return))
       (export "subtask.cancel" (func $cancel))
@@ -437,6 +484,8 @@
     (func (export "yield-cancellable") async (result u32) (canon lift (core func $m "yield-cancellable") async))
     (func (export "suspend-cancellable") async (result u32) (canon lift (core func $m "suspend-cancellable") async))
     (func (export "pending") async (result u32) (canon lift (core func $m "pending") async))
+    (func (export "switch-cancellable") async (result u32) (canon lift (core func $m "switch-cancellable") async))
+    (func (export "promote-cancellable") async (result u32) (canon lift (core func $m "promote-cancellable") async))
     (func (export "ignore") async (result u32) (canon lift (core func $m "ignore") async))
     (func (export "resolved") async (result u32) (canon lift (core func $m "resolved") async))
     (func (export "resolved-twice") async (canon lift (core func $m "resolved-twice") async))
@@ -467,6 +516,8 @@
     (with "cancel-early" (func $c "cancel-early"))
     (with "gated-cancel" (func $c "gated-cancel"))
     (with "sync-gate" (func $c "sync-gate"))
+    (with "switch-cancellable" (func $c "switch-cancellable"))
+    (with "promote-cancellable" (func $c "promote-cancellable"))
     (with "is-done" (func $c "is-done"))))
   (func (export "before-started") (alias export $d "before-started"))
   (func (export "wait-cancellable") (alias export $d "wait-cancellable"))
@@ -475,6 +526,8 @@
   (func (export "yield-cancellable") (alias export $d "yield-cancellable"))
   (func (export "suspend-cancellable") (alias export $d "suspend-cancellable"))
   (func (export "pending") (alias export $d "pending"))
+  (func (export "switch-cancellable") (alias export $d "switch-cancellable"))
+  (func (export "promote-cancellable") (alias export $d "promote-cancellable"))
   (func (export "ignore") (alias export $d "ignore"))
   (func (export "resolved") (alias export $d "resolved"))
   (func (export "resolved-twice") (alias export $d "resolved-twice"))
@@ -497,6 +550,8 @@
 (assert_return (invoke "yield-cancellable") (u32.const 4))
 (assert_return (invoke "suspend-cancellable") (u32.const 4))
 (assert_return (invoke "pending") (u32.const 4))
+(assert_return (invoke "switch-cancellable") (u32.const 4))
+(assert_return (invoke "promote-cancellable") (u32.const 4))
 (assert_return (invoke "sync-cancel-waits") (u32.const 4))
 ;; RETURNED, with the callee's value
 (assert_return (invoke "ignore") (u32.const 25))

@@ -19,7 +19,8 @@
 ;; - A unit stream (no element type) counts elements and never touches
 ;;   memory, whatever the pointer.
 ;; Traps: a copy after DROPPED, a second copy while one is in progress,
-;; dropping an end during a copy, an end of another type or of the wrong
+;; dropping an end during a copy (which lasts until its completion event
+;; was delivered, `stream_event` setting the end's state), an end of another type or of the wrong
 ;; direction, a cancel without a copy in progress (or while a synchronous
 ;; copy waits on it), and a buffer out of bounds, misaligned or longer than
 ;; 2^28 - 1 elements, and a copy of non-number values (here strings) within
@@ -297,6 +298,22 @@
       (call $split (call $strings.new))
       (call $expect (call $strings.write (global.get $w) (i32.const 16) (i32.const 1)) (i32.const -1))
       (drop (call $strings.read (global.get $r) (i32.const 32) (i32.const 1))))
+    ;; a copy stays in progress until its completion was delivered
+    (func (export "drop-undelivered-writer")
+      (call $new)
+      (call $expect (call $write (global.get $w) (i32.const 16) (i32.const 2)) (i32.const -1))
+      (call $expect (call $read (global.get $r) (i32.const 32) (i32.const 8)) (i32.const 0x20))
+      (call $drop-writable (global.get $w)))
+    (func (export "drop-undelivered-reader")
+      (call $new)
+      (call $expect (call $read (global.get $r) (i32.const 32) (i32.const 8)) (i32.const -1))
+      (call $expect (call $write (global.get $w) (i32.const 16) (i32.const 2)) (i32.const 0x20))
+      (call $drop-readable (global.get $r)))
+    (func (export "read-undelivered")
+      (call $new)
+      (call $expect (call $read (global.get $r) (i32.const 32) (i32.const 8)) (i32.const -1))
+      (call $expect (call $write (global.get $w) (i32.const 16) (i32.const 2)) (i32.const 0x20))
+      (drop (call $read (global.get $r) (i32.const 32) (i32.const 8))))
     (func (export "too-long")
       (call $new)
       (drop (call $read (global.get $r) (i32.const 0) (i32.const 0x10000000))))
@@ -389,6 +406,9 @@
   (func (export "out-of-bounds") async (canon lift (core func $m "out-of-bounds") async))
   (func (export "misaligned") async (canon lift (core func $m "misaligned") async))
   (func (export "non-number") async (canon lift (core func $m "non-number") async))
+  (func (export "drop-undelivered-writer") async (canon lift (core func $m "drop-undelivered-writer") async))
+  (func (export "drop-undelivered-reader") async (canon lift (core func $m "drop-undelivered-reader") async))
+  (func (export "read-undelivered") async (canon lift (core func $m "read-undelivered") async))
   (func (export "too-long") async (canon lift (core func $m "too-long") async))
 )
 (component instance $i $T)
@@ -412,6 +432,12 @@
 (assert_trap (invoke "drop-busy-reader") "cannot drop busy stream")
 (component instance $i $T)
 (assert_trap (invoke "drop-busy-writer") "cannot drop busy stream")
+(component instance $i $T)
+(assert_trap (invoke "drop-undelivered-writer") "cannot drop busy stream")
+(component instance $i $T)
+(assert_trap (invoke "drop-undelivered-reader") "cannot drop busy stream")
+(component instance $i $T)
+(assert_trap (invoke "read-undelivered") "cannot have concurrent operations active on a future/stream")
 (component instance $i $T)
 (assert_trap (invoke "other-type") "has another element type")
 (component instance $i $T)

@@ -3,8 +3,9 @@
 ;; the instance other than `inst.exclusive_thread`, and
 ;; `trap_if(not candidates)`): a synchronously-typed export may block as
 ;; long as some thread of its instance is ready to run, such as itself
-;; after `thread.yield`, or a thread it started that writes the stream it
-;; reads synchronously or resumes it after `thread.suspend`; it traps when
+;; after `thread.yield`, a thread it started that writes the stream it
+;; reads synchronously or resumes it after `thread.suspend`, or a thread of
+;; another task of the instance; it traps when
 ;; it blocks with no thread of its instance ready (an empty waitable set,
 ;; a suspension nobody ends, or a stream nobody writes).
 (component definition $T
@@ -103,3 +104,76 @@
 (assert_trap (invoke "suspend-alone") "cannot block a synchronous task before returning")
 (component instance $i $T)
 (assert_trap (invoke "read-alone") "cannot block a synchronous task before returning")
+
+;; the thread that is ready may belong to another task of the instance:
+;; an `async` call's task yields until a stream exists, then writes it; a
+;; synchronously-typed call reads that stream synchronously, and its loop
+;; resumes the other task's thread
+(component definition $T2
+  (component $C
+    (core module $Memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $Memory))
+    (core module $M
+      (import "" "mem" (memory 1))
+      (import "" "task.return" (func $task.return (param i32)))
+      (import "" "thread.yield" (func $yield (result i32)))
+      (import "" "stream.new" (func $stream.new (result i64)))
+      (import "" "stream.read-sync" (func $read-sync (param i32 i32 i32) (result i32)))
+      (import "" "stream.write" (func $write (param i32 i32 i32) (result i32)))
+      (global $w (mut i32) (i32.const 0))
+      (data (i32.const 16) "\2a")
+      (func (export "writer")
+        (loop $l
+          (if (call $yield) (then unreachable))
+          (br_if $l (i32.eqz (global.get $w))))
+        (if (i32.ne (call $write (global.get $w) (i32.const 16) (i32.const 1)) (i32.const 0x10)) (then unreachable))
+        (call $task.return (i32.const 1)))
+      (func (export "reader") (result i32)
+        (local $rw i64)
+        (local.set $rw (call $stream.new))
+        (global.set $w (i32.wrap_i64 (i64.shr_u (local.get $rw) (i64.const 32))))
+        (if (i32.ne (call $read-sync (i32.wrap_i64 (local.get $rw)) (i32.const 32) (i32.const 4)) (i32.const 0x10))
+          (then unreachable))
+        (i32.load8_u (i32.const 32))))
+    (type $ST (stream u8))
+    (canon task.return (result u32) (core func $task.return))
+    (canon thread.yield (core func $yield))
+    (canon stream.new $ST (core func $stream.new))
+    (canon stream.read $ST (memory (core memory $memory "mem")) (core func $read-sync))
+    (canon stream.write $ST async (memory (core memory $memory "mem")) (core func $write))
+    (core instance $m (instantiate $M (with "" (instance
+      (export "mem" (memory $memory "mem"))
+      (export "task.return" (func $task.return))
+      (export "thread.yield" (func $yield))
+      (export "stream.new" (func $stream.new))
+      (export "stream.read-sync" (func $read-sync))
+      (export "stream.write" (func $write))))))
+    (func (export "writer") async (result u32) (canon lift (core func $m "writer") async))
+    (func (export "reader") (result u32) (canon lift (core func $m "reader"))))
+  (component $D
+    (import "writer" (func $writer async (result u32)))
+    (import "reader" (func $reader (result u32)))
+    (core module $Memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $Memory))
+    (core module $M
+      (import "" "mem" (memory 1))
+      (import "" "writer" (func $writer (param i32) (result i32)))
+      (import "" "reader" (func $reader (result i32)))
+      (import "" "task.return" (func $task.return (param i32)))
+      (func (export "run")
+        (if (i32.ne (i32.and (call $writer (i32.const 100)) (i32.const 0xf)) (i32.const 1)) (then unreachable))
+        (call $task.return (call $reader))))
+    (canon lower (func $writer) async (memory (core memory $memory "mem")) (core func $writer'))
+    (canon lower (func $reader) (core func $reader'))
+    (canon task.return (result u32) (core func $task.return))
+    (core instance $m (instantiate $M (with "" (instance
+      (export "mem" (memory $memory "mem"))
+      (export "writer" (func $writer'))
+      (export "reader" (func $reader'))
+      (export "task.return" (func $task.return))))))
+    (func (export "run") async (result u32) (canon lift (core func $m "run") async)))
+  (instance $c (instantiate $C))
+  (instance $d (instantiate $D (with "writer" (func $c "writer")) (with "reader" (func $c "reader"))))
+  (func (export "run") (alias export $d "run")))
+(component instance $i $T2)
+(assert_return (invoke "run") (u32.const 42))
