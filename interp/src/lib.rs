@@ -28,6 +28,9 @@ mod nondet;
 mod runtime;
 mod types;
 mod values;
+/// WASI hosts (unix hosts: the filesystem is built on `openat`).
+#[cfg(unix)]
+pub mod wasi;
 
 pub use config::{Config, Engine};
 pub use error::{Error, FrameInfo, Result, Trap, TrapKind, UncaughtException};
