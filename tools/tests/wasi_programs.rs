@@ -90,6 +90,19 @@ fn check(p: &str, opts: &[&str], args: &[&str], stdin: &[u8], expected: (i32, &s
     }
 }
 
+/// Runs `file` with `data` preopened as `/data`; it must succeed and print
+/// `expected`.
+fn check_with_data(file: &Path, data: &Path, expected: &str) {
+    let opt = format!("{}::/data", data.display());
+    let got = cm_run(file, &["--dir", &opt], &[], b"");
+    assert_eq!(
+        (got.0, got.1.as_str(), got.2.as_str()),
+        (0, expected, ""),
+        "{}",
+        file.display()
+    );
+}
+
 /// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("wasi-scratch-{name}"));
@@ -171,13 +184,7 @@ fn files_and_directories_in_a_preopened_directory() {
     for file in ["files.wasm", "files.component.wasm"] {
         let d = scratch(file);
         std::fs::write(d.join("input.txt"), "from the host\n").unwrap();
-        let opt = format!("{}::/data", d.display());
-        let got = cm_run(&dir.join(file), &["--dir", &opt], &[], b"");
-        assert_eq!(
-            (got.0, got.1.as_str(), got.2.as_str()),
-            (0, expected, ""),
-            "{file}"
-        );
+        check_with_data(&dir.join(file), &d, expected);
         // The guest's changes happened on the host.
         assert!(!d.join("g.txt").exists() && !d.join("d").exists());
     }
@@ -266,13 +273,7 @@ fn no_path_leaves_the_preopened_directory() {
         symlink(outer.join("secret.txt"), d.join("link-out-absolute")).unwrap();
         symlink("..", d.join("link-dir-out")).unwrap();
         symlink("link-loop", d.join("link-loop")).unwrap();
-        let opt = format!("{}::/data", d.display());
-        let got = cm_run(&dir.join(file), &["--dir", &opt], &[], b"");
-        assert_eq!(
-            (got.0, got.1.as_str(), got.2.as_str()),
-            (0, expected, ""),
-            "{file}"
-        );
+        check_with_data(&dir.join(file), &d, expected);
         assert!(!d.join("new-absolute-link").exists());
     }
 }

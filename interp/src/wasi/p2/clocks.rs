@@ -3,7 +3,8 @@
 
 use super::{Types, ctx, datetime, iface, new_own, u64_arg};
 use crate::component::{Linker, Val};
-use crate::error::Result;
+use crate::error::{Result, Trap};
+use crate::runtime::store::Store;
 use crate::wasi::ctx::Resource;
 
 pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
@@ -17,24 +18,12 @@ pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
     })?;
     mono.func_new("subscribe-instant", move |store, args| {
         let when = u64_arg(args, 0)?;
-        Ok(vec![new_own(
-            store,
-            t.pollable,
-            Resource::Pollable {
-                deadline: Some(when),
-            },
-        )?])
+        Ok(vec![pollable_at(store, t, when)?])
     })?;
     mono.func_new("subscribe-duration", move |store, args| {
         let d = u64_arg(args, 0)?;
         let when = ctx(store)?.clock.monotonic_peek().saturating_add(d);
-        Ok(vec![new_own(
-            store,
-            t.pollable,
-            Resource::Pollable {
-                deadline: Some(when),
-            },
-        )?])
+        Ok(vec![pollable_at(store, t, when)?])
     })?;
 
     let wall = iface(linker, "wasi:clocks/wall-clock")?;
@@ -49,4 +38,10 @@ pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
         ))])
     })?;
     Ok(())
+}
+
+/// A pollable that is ready once the monotonic clock reaches `when`.
+fn pollable_at(store: &mut Store, t: Types, when: u64) -> Result<Val, Trap> {
+    let deadline = Some(when);
+    new_own(store, t.pollable, Resource::Pollable { deadline })
 }
