@@ -29,6 +29,9 @@ mod runtime;
 pub mod trace;
 mod types;
 mod values;
+/// WASI hosts (unix hosts: the filesystem is built on `openat`).
+#[cfg(unix)]
+pub mod wasi;
 
 pub use config::{Config, Engine};
 pub use error::{Error, FrameInfo, Result, Trap, TrapKind, UncaughtException};

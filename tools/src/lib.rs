@@ -2,3 +2,4 @@
 
 pub mod component_call;
 pub mod core_call;
+pub mod wasi_run;

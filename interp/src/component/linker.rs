@@ -58,6 +58,29 @@ impl ResourceType {
 }
 
 impl LinkerInstance {
+    /// The definition an import named `name` takes: the one of that exact
+    /// name, or else, for an interface name with a version
+    /// (`ns:pkg/iface@1.2.3`), the definition of the same interface whose
+    /// version is semver-compatible and highest (Explainer.md, "Import and
+    /// Export Definitions": an import may be satisfied by any version
+    /// compatible with it).
+    fn lookup(&self, name: &str) -> Option<&Definition> {
+        if let Some(def) = self.defs.get(name) {
+            return Some(def);
+        }
+        let (base, version) = name.split_once('@')?;
+        let want = Version::parse(version)?;
+        self.defs
+            .iter()
+            .filter_map(|(n, d)| {
+                let (b, v) = n.split_once('@')?;
+                let v = Version::parse(v)?;
+                (b == base && v.compatible(&want)).then_some((v, d))
+            })
+            .max_by_key(|(v, _)| *v)
+            .map(|(_, d)| d)
+    }
+
     fn define(&mut self, name: &str, def: Definition) -> Result<&mut Self> {
         if self.defs.contains_key(name) {
             return Err(Error::Api(format!("`{name}` is already defined")));
@@ -157,6 +180,45 @@ impl Linker {
     }
 }
 
+/// A semver version `major.minor.patch`, as interface names carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Version {
+    major: u64,
+    minor: u64,
+    patch: u64,
+}
+
+impl Version {
+    /// Parses a version without pre-release or build parts (a version with
+    /// them is compatible only with itself, so only exact names match it).
+    fn parse(s: &str) -> Option<Version> {
+        let mut parts = s.split('.');
+        let mut num = || -> Option<u64> {
+            let p = parts.next()?;
+            let ok = !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p == "0" || !p.starts_with('0'));
+            if ok { p.parse().ok() } else { None }
+        };
+        let v = Version {
+            major: num()?,
+            minor: num()?,
+            patch: num()?,
+        };
+        parts.next().is_none().then_some(v)
+    }
+
+    /// Semver compatibility: the same major version when it is not 0; for
+    /// `0.y` the same minor version when it is not 0; `0.0.z` only itself.
+    fn compatible(&self, other: &Version) -> bool {
+        match (self.major, self.minor) {
+            (0, 0) => self == other,
+            (0, m) => other.major == 0 && other.minor == m,
+            (a, _) => other.major == a,
+        }
+    }
+}
+
 /// Satisfies a top-level component's imports from a linker, checking each
 /// definition against the import's type.
 struct LinkerImports<'a> {
@@ -177,7 +239,7 @@ impl Imports for LinkerImports<'_> {
             .component_item_for_import(name)
             .ok_or_else(|| internal("import without a type"))?
             .ty;
-        let Some(def) = self.root.defs.get(name) else {
+        let Some(def) = self.root.lookup(name) else {
             // A type import bounded by `eq` names a type the component
             // already knows: nothing to provide.
             if let ComponentEntityType::Type { created, .. } = expected
@@ -243,9 +305,15 @@ fn resolve(
             let ity = types.get(*id).ok_or_else(|| internal("instance type"))?;
             let mut exports = Vec::new();
             for (ename, eitem) in ity.exports.iter() {
-                let sub = li.defs.get(ename).ok_or_else(|| {
-                    Error::Unlinkable(format!("instance `{name}` has no export `{ename}`"))
-                })?;
+                let Some(sub) = li.defs.get(ename) else {
+                    if let Some(item) = implied_type(frame, &eitem.ty) {
+                        exports.push((ename.clone(), item));
+                        continue;
+                    }
+                    return Err(Error::Unlinkable(format!(
+                        "instance `{name}` has no export `{ename}`"
+                    )));
+                };
                 let item = resolve(store, frame, &format!("{name}#{ename}"), sub, &eitem.ty)?;
                 exports.push((ename.clone(), item));
             }
@@ -275,6 +343,23 @@ fn resolve(
                 Definition::Item(_) => "item",
             },
         )),
+    }
+}
+
+/// A type export of an imported instance that the linker need not define:
+/// a type that is not a resource (its structure is all there is to it), or
+/// a resource the import already bound (an `eq` bound naming a resource of
+/// an earlier import, as a WIT `use` of another interface's type makes).
+fn implied_type(frame: &Frame<'_>, expected: &ComponentEntityType) -> Option<Item> {
+    match expected {
+        ComponentEntityType::Type { created, .. } => match created {
+            ComponentAnyTypeId::Resource(id) => frame
+                .resources
+                .get(&id.resource())
+                .map(|rt| Item::Type(TypeItem::Resource(*rt))),
+            _ => Some(Item::Type(TypeItem::Static)),
+        },
+        _ => None,
     }
 }
 
@@ -326,5 +411,76 @@ fn check_item(
         (Item::Component(_), ComponentEntityType::Component(_))
         | (Item::Module(_), ComponentEntityType::Module(_)) => Ok(()),
         (item, expected) => Err(mismatch(name, expected, item.sort().name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def() -> Definition {
+        Definition::Instance(LinkerInstance::default())
+    }
+
+    #[test]
+    fn versions_parse_strictly() {
+        assert_eq!(
+            Version::parse("0.2.12"),
+            Some(Version {
+                major: 0,
+                minor: 2,
+                patch: 12
+            })
+        );
+        for bad in ["0.2", "0.2.1.4", "01.2.3", "0.2.x", "0.2.3-rc1", "", "1..2"] {
+            assert_eq!(Version::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn lookup_is_semver_aware() {
+        let mut li = LinkerInstance::default();
+        li.define("wasi:cli/environment@0.2.0", def()).unwrap();
+        li.define("wasi:cli/environment@0.2.12", def()).unwrap();
+        li.define("wasi:cli/environment@0.3.0", def()).unwrap();
+        li.define("a:b/c@1.4.0", def()).unwrap();
+        li.define("a:b/d@0.0.3", def()).unwrap();
+        li.define("plain", def()).unwrap();
+        let name_of = |name: &str| {
+            let found = li.lookup(name)?;
+            li.defs
+                .iter()
+                .find(|(_, d)| std::ptr::eq(*d, found))
+                .map(|(n, _)| n.clone())
+        };
+        // Exact names win; otherwise the highest compatible version.
+        assert_eq!(
+            name_of("wasi:cli/environment@0.2.0").as_deref(),
+            Some("wasi:cli/environment@0.2.0")
+        );
+        assert_eq!(
+            name_of("wasi:cli/environment@0.2.3").as_deref(),
+            Some("wasi:cli/environment@0.2.12")
+        );
+        assert_eq!(
+            name_of("wasi:cli/environment@0.2.99").as_deref(),
+            Some("wasi:cli/environment@0.2.12")
+        );
+        assert_eq!(
+            name_of("wasi:cli/environment@0.3.1").as_deref(),
+            Some("wasi:cli/environment@0.3.0")
+        );
+        assert_eq!(name_of("wasi:cli/environment@0.4.0"), None);
+        assert_eq!(name_of("wasi:cli/environment@1.0.0"), None);
+        assert_eq!(name_of("wasi:cli/stdout@0.2.3"), None);
+        assert_eq!(name_of("a:b/c@1.0.0").as_deref(), Some("a:b/c@1.4.0"));
+        assert_eq!(name_of("a:b/c@2.0.0"), None);
+        // 0.0.z is compatible only with itself.
+        assert_eq!(name_of("a:b/d@0.0.4"), None);
+        assert_eq!(name_of("a:b/d@0.0.3").as_deref(), Some("a:b/d@0.0.3"));
+        // Pre-releases match only exactly.
+        assert_eq!(name_of("a:b/c@1.0.0-rc1"), None);
+        assert_eq!(name_of("plain").as_deref(), Some("plain"));
+        assert_eq!(name_of("plain@1.0.0"), None);
     }
 }

@@ -195,6 +195,9 @@ pub struct Store {
     pub(crate) time_slice: Option<u64>,
     /// The structured trace's sink, when tracing (see [`crate::trace`]).
     pub(crate) trace: Option<crate::trace::Trace>,
+    /// The embedder's data, one value per type (e.g. a WASI context), for
+    /// host functions to reach through the store they are given.
+    pub(crate) data: Vec<Box<dyn std::any::Any + Send>>,
 }
 
 impl Store {
@@ -226,7 +229,32 @@ impl Store {
             fuel_reserve: 0,
             time_slice: None,
             trace: None,
+            data: Vec::new(),
         }
+    }
+
+    /// Keeps `value` in the store for host functions (one value per type;
+    /// it replaces and returns a previous value of the same type).
+    pub fn set_data<T: std::any::Any + Send>(&mut self, value: T) -> Option<T> {
+        let old = self.take_data::<T>();
+        self.data.push(Box::new(value));
+        old
+    }
+
+    /// The embedder's value of type `T`, if [`Store::set_data`] gave one.
+    pub fn data<T: std::any::Any + Send>(&self) -> Option<&T> {
+        self.data.iter().find_map(|d| d.downcast_ref::<T>())
+    }
+
+    /// The embedder's value of type `T`, mutably.
+    pub fn data_mut<T: std::any::Any + Send>(&mut self) -> Option<&mut T> {
+        self.data.iter_mut().find_map(|d| d.downcast_mut::<T>())
+    }
+
+    /// Takes the embedder's value of type `T` out of the store.
+    pub fn take_data<T: std::any::Any + Send>(&mut self) -> Option<T> {
+        let i = self.data.iter().position(|d| d.is::<T>())?;
+        self.data.swap_remove(i).downcast::<T>().ok().map(|b| *b)
     }
 
     pub fn engine(&self) -> &Engine {

@@ -1,6 +1,8 @@
 //! `cm-run`: runs a WebAssembly module or component (binary or `.wat`
-//! text) and calls an exported function: `cm-run fib.wat --invoke
-//! 'fib(30)'`, `cm-run c.wat --invoke 'concat("a", "b")'`.
+//! text): a WASI 0.2 command (a component exporting `wasi:cli/run`), a
+//! core wasip1 module (wrapped with the preview1 adapter), or an exported
+//! function: `cm-run fib.wat --invoke 'fib(30)'`, `cm-run c.wat --invoke
+//! 'concat("a", "b")'`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cmref_interp::component::{self, Component};
 use cmref_interp::{Config, Engine, Error, Extern, Linker, Module, NondetMode, Store, Trap};
-use cmref_tools::{component_call, core_call};
+use cmref_tools::{component_call, core_call, wasi_run};
 
 /// Run a WebAssembly module or component on cmref.
 #[derive(Parser, Debug)]
@@ -35,15 +37,29 @@ struct Args {
     /// tasks, subtasks, threads, events, copies, handles, traps) to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Arguments for the program (needs WASI, which is not available yet).
-    #[arg(trailing_var_arg = true)]
+    /// Arguments for the program (a WASI command; its argv[0] is FILE).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<String>,
+    /// Preopen the host directory HOST as GUEST (HOST when not given);
+    /// without it the guest has no filesystem.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set an environment variable of the guest.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Give the guest this process's environment (before any --env).
+    #[arg(long)]
+    inherit_env: bool,
+    /// Deterministic WASI clocks (and random bytes from seed 0 unless
+    /// --seed is given), so two runs print the same bytes.
+    #[arg(long)]
+    deterministic: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             eprintln!("error: {e}");
             let backtrace = match &e {
@@ -63,12 +79,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), Error> {
-    if !args.args.is_empty() {
-        return Err(Error::Unsupported(
-            "program arguments need WASI, which cm-run does not provide yet".into(),
-        ));
-    }
+/// Runs the file; the exit status is the guest's (0 for `--invoke`).
+fn run(args: &Args) -> Result<u8, Error> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| Error::Api(format!("cannot read {}: {e}", args.file.display())))?;
     let wasm = wat::parse_bytes(&bytes).map_err(|e| {
@@ -76,7 +88,19 @@ fn run(args: &Args) -> Result<(), Error> {
         e.set_path(&args.file);
         Error::Malformed(e.to_string())
     })?;
-    let is_component = wasm.get(4..8).is_some_and(|v| v != [1, 0, 0, 0]);
+    let mut is_component = wasm.get(4..8).is_some_and(|v| v != [1, 0, 0, 0]);
+    // A wasip1 module runs as a component, through the preview1 adapter.
+    let wasm = if !is_component && wasi_run::imports_wasip1(&wasm) {
+        is_component = true;
+        wasi_run::adapt_module(&wasm)?
+    } else {
+        wasm.into_owned()
+    };
+    if !is_component && !args.args.is_empty() {
+        return Err(Error::Api(
+            "program arguments are for WASI programs; this module imports no WASI".into(),
+        ));
+    }
     let mut config = Config::default()
         .features(cmref_spec_tests::suites::supported())
         .fuel(args.fuel)
@@ -89,13 +113,23 @@ fn run(args: &Args) -> Result<(), Error> {
     }
     let engine = Engine::new(config);
     if is_component {
-        return run_component(&engine, &wasm, args);
+        let wasi = wasi_run::WasiOptions {
+            argv: std::iter::once(args.file.display().to_string())
+                .chain(args.args.iter().cloned())
+                .collect(),
+            env: args.env.clone(),
+            inherit_env: args.inherit_env,
+            dirs: args.dirs.clone(),
+            seed: args.seed,
+            deterministic: args.deterministic,
+        };
+        return run_component(&engine, &wasm, args, &wasi);
     }
     let module = Module::new(&engine, &wasm)?;
     let mut store = Store::new(&engine);
     let instance = Linker::new().instantiate(&mut store, &module)?;
     let Some(invoke) = &args.invoke else {
-        return Ok(());
+        return Ok(0);
     };
     let call = core_call::parse_call(invoke).map_err(Error::Api)?;
     let func = match instance.get_export(&store, &call.name) {
@@ -139,12 +173,17 @@ fn run(args: &Args) -> Result<(), Error> {
     for result in store.call(func, &vals)? {
         println!("{}", core_call::format_val(&result));
     }
-    Ok(())
+    Ok(0)
 }
 
-/// Instantiates a component (it may not import anything: cm-run provides
-/// no host functions yet) and calls `--invoke` on it, writing `--trace`.
-fn run_component(engine: &Engine, wasm: &[u8], args: &Args) -> Result<(), Error> {
+/// Instantiates a component with the WASI 0.2 host, writing `--trace`,
+/// and runs its `wasi:cli/run` export or calls `--invoke` on it.
+fn run_component(
+    engine: &Engine,
+    wasm: &[u8],
+    args: &Args,
+    wasi: &wasi_run::WasiOptions,
+) -> Result<u8, Error> {
     let component = Component::new(engine, wasm)?;
     let mut store = Store::new(engine);
     if let Some(path) = &args.trace {
@@ -156,7 +195,7 @@ fn run_component(engine: &Engine, wasm: &[u8], args: &Args) -> Result<(), Error>
         })?;
         store.set_trace(Some(Box::new(std::io::BufWriter::new(file))));
     }
-    let r = call_component(&mut store, &component, args.invoke.as_deref());
+    let r = call_component(&mut store, &component, args.invoke.as_deref(), wasi);
     let written = store.finish_trace().map_err(|e| {
         Error::Api(format!(
             "cannot write the trace to {}: {e}",
@@ -166,18 +205,34 @@ fn run_component(engine: &Engine, wasm: &[u8], args: &Args) -> Result<(), Error>
                 .display()
         ))
     });
-    r.and(written)
+    written.and(r)
 }
 
-/// Instantiates `component` and calls `invoke` on it.
+/// Instantiates `component` with the WASI host and runs it or calls
+/// `invoke` on it; the guest's exit status.
 fn call_component(
     store: &mut Store,
     component: &Component,
     invoke: Option<&str>,
-) -> Result<(), Error> {
-    let instance = component::Linker::new().instantiate(store, component)?;
+    wasi: &wasi_run::WasiOptions,
+) -> Result<u8, Error> {
+    store.set_data(wasi_run::wasi_ctx(wasi)?);
+    let mut linker = component::Linker::new();
+    cmref_interp::wasi::p2::add_to_linker(&mut linker, store)?;
+    let instance = match linker.instantiate(store, component) {
+        Err(Error::Unlinkable(m)) => {
+            return Err(Error::Unlinkable(format!(
+                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem)"
+            )));
+        }
+        r => r?,
+    };
     let Some(invoke) = invoke else {
-        return Ok(());
+        if wasi_run::find_run(&instance.exports()).is_none() {
+            // Nothing to run: instantiating was the whole program.
+            return Ok(0);
+        }
+        return wasi_run::run_command(store, &instance);
     };
     let (name, args) = component_call::split_call(invoke).map_err(Error::Api)?;
     let exports = instance.exports();
@@ -198,9 +253,16 @@ fn call_component(
     };
     let ty = func.ty(store)?;
     let vals = component_call::parse_args(args, &ty.params).map_err(Error::Api)?;
-    let results = func.call(store, &vals)?;
+    let results = match func.call(store, &vals) {
+        Err(e) => {
+            // `wasi:cli/exit` ends the call with the guest's status.
+            let exit = store.data::<cmref_interp::wasi::WasiCtx>();
+            return exit.and_then(|c| c.exit_status()).ok_or(e);
+        }
+        Ok(r) => r,
+    };
     for (v, t) in results.iter().zip(ty.result.iter()) {
         println!("{}", component_call::to_wave(v, t).map_err(Error::Api)?);
     }
-    Ok(())
+    Ok(0)
 }

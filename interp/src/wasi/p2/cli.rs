@@ -1,0 +1,121 @@
+//! `wasi:cli@0.2`: environment, exit, stdio and terminals. `exit` ends the
+//! guest with a trap after recording the status in the context, where the
+//! embedder finds it (`WasiCtx::exit_status`).
+
+use super::{Types, ctx, iface, new_own};
+use crate::component::{Linker, Str, Val};
+use crate::error::{Result, Trap};
+use crate::runtime::store::Store;
+use crate::wasi::ctx::{Resource, Stdio};
+
+/// The message of the trap that ends a guest calling `wasi:cli/exit`.
+pub const EXIT_MESSAGE: &str = "wasi:cli/exit: the guest exited";
+
+pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
+    let env = iface(linker, "wasi:cli/environment")?;
+    env.func_new("get-environment", |store, _| {
+        let vars = ctx(store)?
+            .env
+            .iter()
+            .map(|(k, v)| {
+                Val::Tuple(vec![
+                    Val::String(Str::new(k.as_str())),
+                    Val::String(Str::new(v.as_str())),
+                ])
+            })
+            .collect();
+        Ok(vec![Val::List(vars)])
+    })?;
+    env.func_new("get-arguments", |store, _| {
+        let args = ctx(store)?
+            .args
+            .iter()
+            .map(|a| Val::String(Str::new(a.as_str())))
+            .collect();
+        Ok(vec![Val::List(args)])
+    })?;
+    env.func_new("initial-cwd", |store, _| {
+        let cwd = ctx(store)?.cwd.clone();
+        Ok(vec![Val::Option(
+            cwd.map(|c| Box::new(Val::String(Str::new(c)))),
+        )])
+    })?;
+
+    let exit = iface(linker, "wasi:cli/exit")?;
+    exit.func_new("exit", |store, args| {
+        let status = match args.first() {
+            Some(Val::Result(Ok(_))) => 0,
+            Some(Val::Result(Err(_))) => 1,
+            _ => return Err(super::bad_args()),
+        };
+        exit_with(store, status)
+    })?;
+    exit.func_new("exit-with-code", |store, args| match args.first() {
+        Some(Val::U8(code)) => exit_with(store, *code),
+        _ => Err(super::bad_args()),
+    })?;
+
+    for (name, func, which) in [
+        ("wasi:cli/stdout", "get-stdout", Stdio::Out),
+        ("wasi:cli/stderr", "get-stderr", Stdio::Err),
+    ] {
+        let i = iface(linker, name)?;
+        i.resource("output-stream", t.output_stream)?;
+        i.func_new(func, move |store, _| {
+            Ok(vec![new_own(
+                store,
+                t.output_stream,
+                Resource::StdoutStream(which),
+            )?])
+        })?;
+    }
+    let stdin = iface(linker, "wasi:cli/stdin")?;
+    stdin.resource("input-stream", t.input_stream)?;
+    stdin.func_new("get-stdin", move |store, _| {
+        Ok(vec![new_own(store, t.input_stream, Resource::StdinStream)?])
+    })?;
+
+    iface(linker, "wasi:cli/terminal-input")?.resource("terminal-input", t.terminal_input)?;
+    iface(linker, "wasi:cli/terminal-output")?.resource("terminal-output", t.terminal_output)?;
+    let i = iface(linker, "wasi:cli/terminal-stdin")?;
+    i.resource("terminal-input", t.terminal_input)?;
+    i.func_new("get-terminal-stdin", move |store, _| {
+        terminal(store, None, t)
+    })?;
+    for (name, func, which) in [
+        (
+            "wasi:cli/terminal-stdout",
+            "get-terminal-stdout",
+            Stdio::Out,
+        ),
+        (
+            "wasi:cli/terminal-stderr",
+            "get-terminal-stderr",
+            Stdio::Err,
+        ),
+    ] {
+        let i = iface(linker, name)?;
+        i.resource("terminal-output", t.terminal_output)?;
+        i.func_new(func, move |store, _| terminal(store, Some(which), t))?;
+    }
+    Ok(())
+}
+
+/// Records the exit status and ends the guest.
+fn exit_with(store: &mut Store, status: u8) -> Result<Vec<Val>, Trap> {
+    ctx(store)?.exit = Some(status);
+    Err(Trap::host(EXIT_MESSAGE))
+}
+
+/// `get-terminal-*`: a terminal handle when that stdio stream is the
+/// host's terminal.
+fn terminal(store: &mut Store, which: Option<Stdio>, t: Types) -> Result<Vec<Val>, Trap> {
+    if !ctx(store)?.is_terminal(which) {
+        return Ok(vec![Val::Option(None)]);
+    }
+    let (ty, r) = match which {
+        None => (t.terminal_input, Resource::TerminalInput),
+        Some(_) => (t.terminal_output, Resource::TerminalOutput),
+    };
+    Ok(vec![Val::Option(Some(Box::new(new_own(store, ty, r)?)))])
+}

@@ -1,0 +1,157 @@
+//! The WASI 0.2 host provides every function and resource of the
+//! interfaces it claims: a dummy component importing all of them, made from
+//! the official WIT (the `wasip2` crate's `wit/deps`), instantiates.
+
+use std::path::PathBuf;
+
+use cmref_interp::component::{self, Component, Linker};
+use cmref_interp::wasi::{WasiCtx, p2};
+use cmref_interp::{Config, Engine, Error, Store};
+use wit_parser::{ManglingAndAbi, Resolve, WorldItem};
+
+/// The `wit` directory of the `wasip2` crate, unpacked by cargo beside
+/// every registry crate this workspace builds.
+fn wasip2_wit() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("CARGO_HOME or HOME");
+    let src = home.join("registry").join("src");
+    for index in std::fs::read_dir(&src).expect("cargo's registry sources") {
+        let dir = index
+            .unwrap()
+            .path()
+            .join("wasip2-2.0.1+wasi-0.2.12")
+            .join("wit");
+        if dir.is_dir() {
+            return dir;
+        }
+    }
+    panic!(
+        "the wasip2 crate (a dev-dependency) is not unpacked under {}",
+        src.display()
+    )
+}
+
+/// The interfaces the host implements (issue 6): every 0.2 interface of
+/// `wasi:cli/command` but sockets.
+const PACKAGES: [&str; 5] = [
+    "wasi:cli",
+    "wasi:io",
+    "wasi:clocks",
+    "wasi:random",
+    "wasi:filesystem",
+];
+
+/// A resolve with the official WIT, and a world importing `imports` and
+/// exporting `wasi:cli/run`.
+fn world(imports: &[String]) -> (Resolve, wit_parser::WorldId) {
+    let mut resolve = Resolve::default();
+    resolve.push_dir(wasip2_wit()).unwrap();
+    let body: String = imports.iter().map(|i| format!("  import {i};\n")).collect();
+    let text =
+        format!("package cmref:test;\nworld w {{\n{body}  export wasi:cli/run@0.2.12;\n}}\n");
+    let pkg = resolve.push_str("test.wit", &text).unwrap();
+    let world = resolve.select_world(&[pkg], Some("w")).unwrap();
+    (resolve, world)
+}
+
+/// The interfaces `wasi:cli/command` imports, by name.
+fn command_imports() -> Vec<String> {
+    let mut resolve = Resolve::default();
+    let (pkg, _) = resolve.push_dir(wasip2_wit()).unwrap();
+    let _ = pkg;
+    let cli = resolve
+        .packages
+        .iter()
+        .find(|(_, p)| p.name.namespace == "wasi" && p.name.name == "cli")
+        .map(|(id, _)| id)
+        .unwrap();
+    let command = resolve.select_world(&[cli], Some("command")).unwrap();
+    resolve.worlds[command]
+        .imports
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { .. } => Some(resolve.name_world_key(key)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn component_of(resolve: &Resolve, world: wit_parser::WorldId) -> Vec<u8> {
+    let mut module = wit_component::dummy_module(resolve, world, ManglingAndAbi::Standard32);
+    wit_component::embed_component_metadata(
+        &mut module,
+        resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .unwrap();
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .unwrap()
+        .validate(true)
+        .encode()
+        .unwrap()
+}
+
+fn instantiate(bytes: &[u8]) -> Result<(), Error> {
+    let engine = Engine::new(Config::default().features(component::features()));
+    let component = Component::new(&engine, bytes)?;
+    let mut store = Store::new(&engine);
+    store.set_data(WasiCtx::builder().build()?);
+    let mut linker = Linker::new();
+    p2::add_to_linker(&mut linker, &mut store)?;
+    linker.instantiate(&mut store, &component).map(|_| ())
+}
+
+#[test]
+fn every_function_and_resource_of_the_claimed_interfaces_is_provided() {
+    let all = command_imports();
+    let ours: Vec<String> = all
+        .iter()
+        .filter(|n| PACKAGES.iter().any(|p| n.starts_with(&format!("{p}/"))))
+        .cloned()
+        .collect();
+    // The command world's other imports are sockets only.
+    assert!(
+        all.iter()
+            .filter(|n| !ours.contains(n))
+            .all(|n| n.starts_with("wasi:sockets/"))
+    );
+    for expected in [
+        "wasi:cli/environment@0.2.12",
+        "wasi:cli/terminal-stderr@0.2.12",
+        "wasi:io/streams@0.2.12",
+        "wasi:clocks/wall-clock@0.2.12",
+        "wasi:random/insecure-seed@0.2.12",
+        "wasi:filesystem/preopens@0.2.12",
+    ] {
+        assert!(ours.iter().any(|n| n == expected), "{expected} in {ours:?}");
+    }
+    assert_eq!(ours.len(), 20, "{ours:?}");
+    let (resolve, w) = world(&ours);
+    instantiate(&component_of(&resolve, w)).unwrap();
+}
+
+#[test]
+fn an_interface_the_host_lacks_is_named() {
+    let (resolve, w) = world(&["wasi:sockets/network@0.2.12".to_string()]);
+    let err = instantiate(&component_of(&resolve, w)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Unlinkable(m) if m.contains("wasi:sockets/network@0.2.12")),
+        "{err}"
+    );
+}
+
+#[test]
+fn older_minor_versions_are_served_by_semver() {
+    // The same interfaces as a component built against 0.2.0 would import
+    // them: the names carry 0.2.0, which the host's 0.2.12 satisfies.
+    let (resolve, w) = world(&["wasi:cli/environment@0.2.12".to_string()]);
+    let bytes = component_of(&resolve, w);
+    let text = wasmprinter::print_bytes(&bytes)
+        .unwrap()
+        .replace("@0.2.12", "@0.2.0");
+    instantiate(&wat::parse_str(&text).unwrap()).unwrap();
+}
