@@ -73,26 +73,6 @@ pub fn render_text(reports: &[FileReport]) -> String {
     out
 }
 
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A machine-readable report: totals, per-file counts and every failure.
 pub fn render_json(reports: &[FileReport]) -> String {
     let passed: usize = reports.iter().map(FileReport::passed).sum();
@@ -106,7 +86,7 @@ pub fn render_json(reports: &[FileReport]) -> String {
         let _ = write!(
             out,
             "{{\"path\":{},\"passed\":{},\"failed\":{},\"failures\":[",
-            json_string(&report.path),
+            cmref_interp::trace::json_string(&report.path),
             report.passed(),
             report.failed()
         );
@@ -122,8 +102,8 @@ pub fn render_json(reports: &[FileReport]) -> String {
                     "{{\"line\":{},\"col\":{},\"directive\":{},\"message\":{}}}",
                     r.line,
                     r.col,
-                    json_string(r.kind),
-                    json_string(failure)
+                    cmref_interp::trace::json_string(r.kind),
+                    cmref_interp::trace::json_string(failure)
                 );
             }
         }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use super::canon::LiftCall;
 use super::context::{BorrowScope, LiftLowerContext};
 use super::flattening::{CoreFuncType, MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
-use super::host_calls::{self, HostCallId, call_host_async, check_results};
+use super::host_calls::{self, HostCallId, call_host};
 use super::instance::{enter_from, leave_to, may_enter_from};
 use super::lift_flat::{CoreValueIter, lift_flat_values};
 use super::lower_flat::lower_flat_values;
@@ -26,7 +26,7 @@ use super::options::CanonicalOptions;
 use super::waitables::{Waitable, WaitableRef, WaitableSet, has_pending_event};
 use super::{trap, trap_if};
 use crate::component::store::{
-    FuncInst, HostImpl, InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal,
+    FuncInst, InstanceId, SubtaskId, TaskId, ThreadId, WsetId, internal,
 };
 use crate::component::types::Signature;
 use crate::component::values::Val;
@@ -975,32 +975,8 @@ pub(crate) fn call_func_inst(
             lift_func_inst(store, *callee, sig, opts, *inst, caller, caller_inst)?
                 .map(OnCancel::Task),
         ),
-        FuncInst::Host {
-            sig,
-            func: HostImpl::Async(func),
-            name,
-        } => Ok(call_host_async(store, func, sig, name, caller)?.map(OnCancel::Host)),
-        FuncInst::Host {
-            sig,
-            func: HostImpl::Sync(func),
-            name,
-        } => {
-            let mut caller = caller;
-            let args = on_start(store, &mut caller)?;
-            store.trace(|_| {
-                Event::new("host.call")
-                    .str("func", name)
-                    .list("args", &args)
-            });
-            let results = func(store, &args).map_err(Error::Trap)?;
-            check_results(name, sig, &results)?;
-            store.trace(|_| {
-                Event::new("host.return")
-                    .str("func", name)
-                    .list("results", &results)
-            });
-            on_resolve(store, &mut caller, Some(results))?;
-            Ok(None)
+        FuncInst::Host { sig, func, name } => {
+            Ok(call_host(store, func, sig, name, caller)?.map(OnCancel::Host))
         }
     }
 }

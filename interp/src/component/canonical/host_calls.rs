@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use super::concurrency::{CallerSide, on_resolve, on_start};
-use crate::component::store::{HostAsyncFn, internal};
+use crate::component::store::{HostImpl, internal};
 use crate::component::types::Signature;
 use crate::component::values::Val;
 use crate::error::{Error, Result, Trap};
@@ -58,7 +58,7 @@ pub(crate) struct PendingHostCall {
 pub(crate) struct HostCallId(pub(crate) u32);
 
 /// Checks a host function's results against its type.
-pub(crate) fn check_results(name: &str, sig: &Signature, results: &[Val]) -> Result<()> {
+fn check_results(name: &str, sig: &Signature, results: &[Val]) -> Result<()> {
     if results.len() != sig.results.ts.len()
         || results
             .iter()
@@ -77,11 +77,12 @@ pub(crate) fn check_results(name: &str, sig: &Signature, results: &[Val]) -> Res
     Ok(())
 }
 
-/// Calls an async host function as a `FuncInst`: returns the pending
-/// call (the spec's `on_cancel`) when it has not resolved.
-pub(crate) fn call_host_async(
+/// Calls a host function as a `FuncInst`: runs the caller's `on_start`,
+/// then the function; returns the pending call (the spec's `on_cancel`)
+/// when an async one has not resolved.
+pub(crate) fn call_host(
     store: &mut Store,
-    func: &Arc<HostAsyncFn>,
+    func: &HostImpl,
     sig: &Arc<Signature>,
     name: &str,
     caller: CallerSide,
@@ -93,7 +94,11 @@ pub(crate) fn call_host_async(
             .str("func", name)
             .list("args", &args)
     });
-    match func(store, &args).map_err(Error::Trap)? {
+    let call = match func {
+        HostImpl::Sync(f) => HostCall::Ready(f(store, &args).map_err(Error::Trap)?),
+        HostImpl::Async(f) => f(store, &args).map_err(Error::Trap)?,
+    };
+    match call {
         HostCall::Ready(results) => {
             resolve(store, caller, sig, name, Some(results))?;
             Ok(None)
