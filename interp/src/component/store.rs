@@ -139,6 +139,12 @@ impl<T> Arena<T> {
             .ok_or_else(|| internal("dangling arena index"))
     }
 
+    /// How many records are alive.
+    #[cfg(test)]
+    pub(crate) fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     pub(crate) fn remove(&mut self, i: u32) -> Option<T> {
         let v = self.slots.get_mut(i as usize)?.take();
         if v.is_some() {

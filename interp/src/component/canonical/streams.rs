@@ -403,7 +403,9 @@ fn future_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<
     on_copy_done(store, e, CopyResult::Completed)
 }
 
-/// `SharedStreamImpl.drop` / `SharedFutureImpl.drop`.
+/// `SharedStreamImpl.drop` / `SharedFutureImpl.drop`. The second drop is
+/// the last end's (an end in transit between components cannot be
+/// dropped), so the shared state then leaves the store's arena.
 fn shared_drop(store: &mut Store, s: SharedId) -> Result<()> {
     let sh = shared_mut(store, s)?;
     if !sh.dropped {
@@ -411,6 +413,8 @@ fn shared_drop(store: &mut Store, s: SharedId) -> Result<()> {
         if sh.pending.is_some() {
             reset_and_notify_pending(store, s, CopyResult::Dropped)?;
         }
+    } else {
+        store.component.shared.remove(s.0);
     }
     Ok(())
 }

@@ -795,3 +795,56 @@ fn host_strings_are_utf8_sources() {
         (StringEncoding::Utf8, 4)
     );
 }
+
+/// Streams and futures whose both ends were dropped leave the store: a
+/// loop making and dropping ten thousand of them keeps the arenas at the
+/// size of one.
+#[test]
+fn dropped_streams_and_futures_free_their_shared_state() {
+    let wat = r#"(component
+      (core module $M
+        (import "" "stream.new" (func $stream.new (result i64)))
+        (import "" "stream.drop-readable" (func $sdr (param i32)))
+        (import "" "stream.drop-writable" (func $sdw (param i32)))
+        (import "" "future.new" (func $future.new (result i64)))
+        (import "" "future.drop-readable" (func $fdr (param i32)))
+        (func (export "churn") (param $n i32) (result i32)
+          (local $rw i64)
+          (loop $l
+            (local.set $rw (call $stream.new))
+            (call $sdw (i32.wrap_i64 (i64.shr_u (local.get $rw) (i64.const 32))))
+            (call $sdr (i32.wrap_i64 (local.get $rw)))
+            ;; a future whose writable end stays: its shared state must stay
+            (if (i32.eq (local.get $n) (i32.const 1))
+              (then (call $fdr (i32.wrap_i64 (call $future.new)))))
+            (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+          (i32.const 0)))
+      (type $s (stream u8))
+      (type $f (future u8))
+      (canon stream.new $s (core func $stream.new))
+      (canon stream.drop-readable $s (core func $sdr))
+      (canon stream.drop-writable $s (core func $sdw))
+      (canon future.new $f (core func $future.new))
+      (canon future.drop-readable $f (core func $fdr))
+      (core instance $m (instantiate $M (with "" (instance
+        (export "stream.new" (func $stream.new))
+        (export "stream.drop-readable" (func $sdr))
+        (export "stream.drop-writable" (func $sdw))
+        (export "future.new" (func $future.new))
+        (export "future.drop-readable" (func $fdr))))))
+      (func (export "churn") (param "n" u32) (result u32)
+        (canon lift (core func $m "churn"))))"#;
+    let engine = Engine::new(Config::default().features(crate::component::features()));
+    let component =
+        crate::component::Component::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine);
+    let instance = crate::component::Linker::new()
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let churn = instance.get_func("churn").unwrap();
+    let r = churn.call(&mut store, &[Val::U32(10_000)]).unwrap();
+    assert_eq!(r, vec![Val::U32(0)]);
+    // The one future whose writable end is still in the table.
+    assert_eq!(store.component.shared.live(), 1);
+    assert_eq!(store.component.ends.live(), 1);
+}
