@@ -137,3 +137,41 @@ fn tail_calls_cross_modules_and_end_in_the_host() {
         vec![Val::I64(expected(n) + 1_000_000_000)]
     );
 }
+
+/// A tail call to a host function is an ordinary call whose results the
+/// caller then returns; the frame must have room for them even when the
+/// function never pushes that high (found by never_crash: a function with
+/// locals whose whole body is `return_call $host`, through each of the
+/// three tail-call instructions).
+#[test]
+fn a_tail_call_to_the_host_returns_its_results_from_a_frame_with_room_for_them() {
+    let engine = engine();
+    let mut store = Store::new(&engine);
+    let mut linker = Linker::new();
+    let pi = Func::new_host(&mut store, FuncType::new([], [ValType::F64]), |_, _| {
+        Ok(vec![Val::F64(std::f64::consts::PI.to_bits())])
+    });
+    linker.define("host", "pi", pi);
+    let wat = r#"(module
+      (type $t (func (result f64)))
+      (import "host" "pi" (func $pi (type $t)))
+      (table 1 funcref)
+      (elem (i32.const 0) $pi)
+      (elem declare func $pi)
+      (func (export "direct") (result f64) (local f64 i64 f64 v128)
+        (return_call $pi))
+      (func (export "indirect") (result f64) (local f64 i64 f64 v128)
+        (return_call_indirect (type $t) (i32.const 0)))
+      (func (export "ref") (result f64) (local f64 i64 f64 v128)
+        (return_call_ref $t (ref.func $pi))))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    for name in ["direct", "indirect", "ref"] {
+        let f = instance.get_func(&store, name).unwrap();
+        assert_eq!(
+            store.call(f, &[]).unwrap(),
+            vec![Val::F64(std::f64::consts::PI.to_bits())],
+            "{name}"
+        );
+    }
+}

@@ -1335,6 +1335,9 @@ impl<'m> Translator<'m> {
     /// follows is unreachable.
     fn after_call(&mut self, base: Slot, results: Vec<ValType>, may_return: bool, tail: bool) {
         if may_return {
+            // The host callee writes its results at `base`: the frame must
+            // hold them even when nothing else is pushed that high.
+            self.max_slots = self.max_slots.max(base + slots_of(&results));
             self.return_from(base);
         }
         if tail {
