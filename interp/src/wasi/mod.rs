@@ -12,6 +12,7 @@ mod clock;
 mod ctx;
 pub(crate) mod fs;
 pub mod p2;
+pub mod p3;
 mod rng;
 mod table;
 

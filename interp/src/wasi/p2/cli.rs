@@ -3,7 +3,7 @@
 //! embedder finds it (`WasiCtx::exit_status`).
 
 use super::{Types, ctx, iface, new_own};
-use crate::component::{Linker, Str, Val};
+use crate::component::{Linker, LinkerInstance, Str, Val};
 use crate::error::{Result, Trap};
 use crate::runtime::store::Store;
 use crate::wasi::ctx::{Resource, Stdio};
@@ -13,47 +13,12 @@ pub const EXIT_MESSAGE: &str = "wasi:cli/exit: the guest exited";
 
 pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
     let env = iface(linker, "wasi:cli/environment")?;
-    env.func_new("get-environment", |store, _| {
-        let vars = ctx(store)?
-            .env
-            .iter()
-            .map(|(k, v)| {
-                Val::Tuple(vec![
-                    Val::String(Str::new(k.as_str())),
-                    Val::String(Str::new(v.as_str())),
-                ])
-            })
-            .collect();
-        Ok(vec![Val::List(vars)])
-    })?;
-    env.func_new("get-arguments", |store, _| {
-        let args = ctx(store)?
-            .args
-            .iter()
-            .map(|a| Val::String(Str::new(a.as_str())))
-            .collect();
-        Ok(vec![Val::List(args)])
-    })?;
-    env.func_new("initial-cwd", |store, _| {
-        let cwd = ctx(store)?.cwd.clone();
-        Ok(vec![Val::Option(
-            cwd.map(|c| Box::new(Val::String(Str::new(c)))),
-        )])
-    })?;
+    env.func_new("get-environment", get_environment)?;
+    env.func_new("get-arguments", get_arguments)?;
+    env.func_new("initial-cwd", initial_cwd)?;
 
     let exit = iface(linker, "wasi:cli/exit")?;
-    exit.func_new("exit", |store, args| {
-        let status = match args.first() {
-            Some(Val::Result(Ok(_))) => 0,
-            Some(Val::Result(Err(_))) => 1,
-            _ => return Err(super::bad_args()),
-        };
-        exit_with(store, status)
-    })?;
-    exit.func_new("exit-with-code", |store, args| match args.first() {
-        Some(Val::U8(code)) => exit_with(store, *code),
-        _ => Err(super::bad_args()),
-    })?;
+    add_exit(exit)?;
 
     for (name, func, which) in [
         ("wasi:cli/stdout", "get-stdout", Stdio::Out),
@@ -98,6 +63,56 @@ pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
         i.resource("terminal-output", t.terminal_output)?;
         i.func_new(func, move |store, _| terminal(store, Some(which), t))?;
     }
+    Ok(())
+}
+
+/// `environment.get-environment`.
+pub(in crate::wasi) fn get_environment(store: &mut Store, _: &[Val]) -> Result<Vec<Val>, Trap> {
+    let vars = ctx(store)?
+        .env
+        .iter()
+        .map(|(k, v)| {
+            Val::Tuple(vec![
+                Val::String(Str::new(k.as_str())),
+                Val::String(Str::new(v.as_str())),
+            ])
+        })
+        .collect();
+    Ok(vec![Val::List(vars)])
+}
+
+/// `environment.get-arguments`.
+pub(in crate::wasi) fn get_arguments(store: &mut Store, _: &[Val]) -> Result<Vec<Val>, Trap> {
+    let args = ctx(store)?
+        .args
+        .iter()
+        .map(|a| Val::String(Str::new(a.as_str())))
+        .collect();
+    Ok(vec![Val::List(args)])
+}
+
+/// `environment.initial-cwd` (0.3: `get-initial-cwd`).
+pub(in crate::wasi) fn initial_cwd(store: &mut Store, _: &[Val]) -> Result<Vec<Val>, Trap> {
+    let cwd = ctx(store)?.cwd.clone();
+    Ok(vec![Val::Option(
+        cwd.map(|c| Box::new(Val::String(Str::new(c)))),
+    )])
+}
+
+/// The `exit` interface's functions (the same in 0.2 and 0.3).
+pub(in crate::wasi) fn add_exit(exit: &mut LinkerInstance) -> Result<()> {
+    exit.func_new("exit", |store, args| {
+        let status = match args.first() {
+            Some(Val::Result(Ok(_))) => 0,
+            Some(Val::Result(Err(_))) => 1,
+            _ => return Err(super::bad_args()),
+        };
+        exit_with(store, status)
+    })?;
+    exit.func_new("exit-with-code", |store, args| match args.first() {
+        Some(Val::U8(code)) => exit_with(store, *code),
+        _ => Err(super::bad_args()),
+    })?;
     Ok(())
 }
 
