@@ -37,6 +37,8 @@ pub(super) fn add(linker: &mut Linker, store: &mut Store) -> Result<()> {
     env.func_new("get-arguments", get_arguments)?;
     env.func_new("get-initial-cwd", initial_cwd)?;
     add_exit(iface(linker, "wasi:cli/exit")?)?;
+    // `types` holds only `error-code`: an instance with no functions.
+    iface(linker, "wasi:cli/types")?;
 
     for (name, which) in [
         ("wasi:cli/stdout", Stdio::Out),

@@ -11,6 +11,8 @@ use crate::runtime::store::Store;
 use crate::wasi::p2::{ctx, u64_arg};
 
 pub(super) fn add(linker: &mut Linker) -> Result<()> {
+    // `types` holds only `duration`: an instance with no functions.
+    iface(linker, "wasi:clocks/types")?;
     let mono = iface(linker, "wasi:clocks/monotonic-clock")?;
     mono.func_new("now", |store, _| {
         Ok(vec![Val::U64(ctx(store)?.clock.monotonic_now())])
