@@ -234,12 +234,18 @@ impl HostTask for InputPump {
         if !close
             && !data.is_copying(store).map_err(host_trap)?
             && let Some(room) = data.peer_waiting(store).map_err(host_trap)?
-            && room > 0
         {
+            // A zero-length read waits for data to be ready: a chunk is
+            // offered, which the guest's next read takes.
+            let want = if room == 0 {
+                MAX_CHUNK
+            } else {
+                room.min(MAX_CHUNK)
+            };
             let c = ctx(store)?;
             if block || !matches!(c.stdin, Input::Inherit) {
                 progress = true;
-                match c.read_stdin(room.min(MAX_CHUNK)) {
+                match c.read_stdin(want) {
                     Ok(bytes) if bytes.is_empty() => close = true,
                     Ok(bytes) => {
                         let vals = bytes.into_iter().map(Val::U8).collect();
