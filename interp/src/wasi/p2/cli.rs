@@ -3,7 +3,7 @@
 //! embedder finds it (`WasiCtx::exit_status`).
 
 use super::{Types, ctx, iface, new_own};
-use crate::component::{Linker, LinkerInstance, Str, Val};
+use crate::component::{Linker, LinkerInstance, ResourceType, Str, Val};
 use crate::error::{Result, Trap};
 use crate::runtime::store::Store;
 use crate::wasi::ctx::{Resource, Stdio};
@@ -40,29 +40,7 @@ pub(super) fn add(linker: &mut Linker, t: Types) -> Result<()> {
         Ok(vec![new_own(store, t.input_stream, Resource::StdinStream)?])
     })?;
 
-    iface(linker, "wasi:cli/terminal-input")?.resource("terminal-input", t.terminal_input)?;
-    iface(linker, "wasi:cli/terminal-output")?.resource("terminal-output", t.terminal_output)?;
-    let i = iface(linker, "wasi:cli/terminal-stdin")?;
-    i.resource("terminal-input", t.terminal_input)?;
-    i.func_new("get-terminal-stdin", move |store, _| {
-        terminal(store, None, t)
-    })?;
-    for (name, func, which) in [
-        (
-            "wasi:cli/terminal-stdout",
-            "get-terminal-stdout",
-            Stdio::Out,
-        ),
-        (
-            "wasi:cli/terminal-stderr",
-            "get-terminal-stderr",
-            Stdio::Err,
-        ),
-    ] {
-        let i = iface(linker, name)?;
-        i.resource("terminal-output", t.terminal_output)?;
-        i.func_new(func, move |store, _| terminal(store, Some(which), t))?;
-    }
+    add_terminals(linker, super::VERSION, t.terminal_input, t.terminal_output)?;
     Ok(())
 }
 
@@ -122,15 +100,57 @@ fn exit_with(store: &mut Store, status: u8) -> Result<Vec<Val>, Trap> {
     Err(Trap::host(EXIT_MESSAGE))
 }
 
-/// `get-terminal-*`: a terminal handle when that stdio stream is the
-/// host's terminal.
-fn terminal(store: &mut Store, which: Option<Stdio>, t: Types) -> Result<Vec<Val>, Trap> {
+/// The `terminal-*` interfaces at `version`, with the resource types
+/// `input` and `output` (the same functions in 0.2 and 0.3).
+pub(in crate::wasi) fn add_terminals(
+    linker: &mut Linker,
+    version: &str,
+    input: ResourceType,
+    output: ResourceType,
+) -> Result<()> {
+    fn iface<'a>(
+        linker: &'a mut Linker,
+        name: &str,
+        version: &str,
+    ) -> Result<&'a mut LinkerInstance> {
+        linker.root().instance(&format!("{name}@{version}"))
+    }
+    iface(linker, "wasi:cli/terminal-input", version)?.resource("terminal-input", input)?;
+    iface(linker, "wasi:cli/terminal-output", version)?.resource("terminal-output", output)?;
+    let i = iface(linker, "wasi:cli/terminal-stdin", version)?;
+    i.resource("terminal-input", input)?;
+    i.func_new("get-terminal-stdin", move |store, _| {
+        terminal(store, None, input)
+    })?;
+    for (name, func, which) in [
+        (
+            "wasi:cli/terminal-stdout",
+            "get-terminal-stdout",
+            Stdio::Out,
+        ),
+        (
+            "wasi:cli/terminal-stderr",
+            "get-terminal-stderr",
+            Stdio::Err,
+        ),
+    ] {
+        let i = iface(linker, name, version)?;
+        i.resource("terminal-output", output)?;
+        i.func_new(func, move |store, _| terminal(store, Some(which), output))?;
+    }
+    Ok(())
+}
+
+/// `get-terminal-*`: a terminal handle of type `ty` (`terminal-input`
+/// for stdin, else `terminal-output`) when that stdio stream is the host's
+/// terminal.
+fn terminal(store: &mut Store, which: Option<Stdio>, ty: ResourceType) -> Result<Vec<Val>, Trap> {
     if !ctx(store)?.is_terminal(which) {
         return Ok(vec![Val::Option(None)]);
     }
-    let (ty, r) = match which {
-        None => (t.terminal_input, Resource::TerminalInput),
-        Some(_) => (t.terminal_output, Resource::TerminalOutput),
+    let r = match which {
+        None => Resource::TerminalInput,
+        Some(_) => Resource::TerminalOutput,
     };
     Ok(vec![Val::Option(Some(Box::new(new_own(store, ty, r)?)))])
 }

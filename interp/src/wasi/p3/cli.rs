@@ -9,14 +9,14 @@
 
 use super::{host_trap, iface};
 use crate::component::{
-    CopyOutcome, HostEnd, HostTask, Linker, ResourceType, TaskPoll, Val, ValType, spawn_host_task,
+    CopyOutcome, HostEnd, HostTask, Linker, TaskPoll, Val, ValType, spawn_host_task,
 };
 use crate::error::{Result, Trap};
 use crate::runtime::store::Store;
 use crate::wasi::MAX_CHUNK;
-use crate::wasi::ctx::{Input, Resource, Stdio};
-use crate::wasi::p2::cli::{add_exit, get_arguments, get_environment, initial_cwd};
-use crate::wasi::p2::{bad_args, ctx, host_resource_type, new_own};
+use crate::wasi::ctx::{Input, Stdio};
+use crate::wasi::p2::cli::{add_exit, add_terminals, get_arguments, get_environment, initial_cwd};
+use crate::wasi::p2::{bad_args, ctx, host_resource_type};
 
 /// `wasi:cli/types.error-code`'s cases.
 const ERROR_CODES: [&str; 3] = ["io", "illegal-byte-sequence", "pipe"];
@@ -73,43 +73,8 @@ pub(super) fn add(linker: &mut Linker, store: &mut Store) -> Result<()> {
 
     let input = host_resource_type(store, "terminal-input");
     let output = host_resource_type(store, "terminal-output");
-    iface(linker, "wasi:cli/terminal-input")?.resource("terminal-input", input)?;
-    iface(linker, "wasi:cli/terminal-output")?.resource("terminal-output", output)?;
-    let i = iface(linker, "wasi:cli/terminal-stdin")?;
-    i.resource("terminal-input", input)?;
-    i.func_new("get-terminal-stdin", move |store, _| {
-        terminal(store, None, input)
-    })?;
-    for (name, func, which) in [
-        (
-            "wasi:cli/terminal-stdout",
-            "get-terminal-stdout",
-            Stdio::Out,
-        ),
-        (
-            "wasi:cli/terminal-stderr",
-            "get-terminal-stderr",
-            Stdio::Err,
-        ),
-    ] {
-        let i = iface(linker, name)?;
-        i.resource("terminal-output", output)?;
-        i.func_new(func, move |store, _| terminal(store, Some(which), output))?;
-    }
+    add_terminals(linker, super::VERSION, input, output)?;
     Ok(())
-}
-
-/// `get-terminal-*`: a terminal handle when that stdio stream is the
-/// host's terminal.
-fn terminal(store: &mut Store, which: Option<Stdio>, ty: ResourceType) -> Result<Vec<Val>, Trap> {
-    if !ctx(store)?.is_terminal(which) {
-        return Ok(vec![Val::Option(None)]);
-    }
-    let r = match which {
-        None => Resource::TerminalInput,
-        Some(_) => Resource::TerminalOutput,
-    };
-    Ok(vec![Val::Option(Some(Box::new(new_own(store, ty, r)?)))])
 }
 
 /// The future reporting how a stdio stream ended: written once the stream
@@ -151,11 +116,29 @@ impl ResultFuture {
             }
             return Ok(TaskPoll::Done);
         }
-        Ok(if progress {
-            TaskPoll::Progress
-        } else {
-            TaskPoll::Idle
-        })
+        Ok(progress_or_idle(progress))
+    }
+}
+
+/// Drops the host's end of a stdio stream and starts reporting the
+/// result.
+fn close_stream(
+    store: &mut Store,
+    data: &mut Option<HostEnd>,
+    result: &mut ResultFuture,
+) -> Result<TaskPoll, Trap> {
+    if let Some(data) = data.take() {
+        data.drop(store).map_err(host_trap)?;
+    }
+    result.poll(store)?;
+    Ok(TaskPoll::Progress)
+}
+
+fn progress_or_idle(progress: bool) -> TaskPoll {
+    if progress {
+        TaskPoll::Progress
+    } else {
+        TaskPoll::Idle
     }
 }
 
@@ -189,21 +172,13 @@ impl HostTask for OutputPump {
             close = copy.outcome == CopyOutcome::Dropped || self.result.error.is_some();
         }
         if close {
-            if let Some(data) = self.data.take() {
-                data.drop(store).map_err(host_trap)?;
-            }
-            self.result.poll(store)?;
-            return Ok(TaskPoll::Progress);
+            return close_stream(store, &mut self.data, &mut self.result);
         }
         if !data.is_copying(store).map_err(host_trap)? {
             data.read(store, MAX_CHUNK).map_err(host_trap)?;
             progress = true;
         }
-        Ok(if progress {
-            TaskPoll::Progress
-        } else {
-            TaskPoll::Idle
-        })
+        Ok(progress_or_idle(progress))
     }
 }
 
@@ -259,16 +234,8 @@ impl HostTask for InputPump {
             }
         }
         if close {
-            if let Some(data) = self.data.take() {
-                data.drop(store).map_err(host_trap)?;
-            }
-            self.result.poll(store)?;
-            return Ok(TaskPoll::Progress);
+            return close_stream(store, &mut self.data, &mut self.result);
         }
-        Ok(if progress {
-            TaskPoll::Progress
-        } else {
-            TaskPoll::Idle
-        })
+        Ok(progress_or_idle(progress))
     }
 }
