@@ -46,6 +46,21 @@ fn hello_world_writes_through_a_stream() {
 }
 
 #[test]
+fn stderr_is_a_stream_too() {
+    // hello.wat with its stdout import renamed: the same bytes on stderr.
+    let text = std::fs::read_to_string(p3("hello.wat"))
+        .unwrap()
+        .replace("wasi:cli/stdout@0.3.0", "wasi:cli/stderr@0.3.1");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasi-p3");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hello-stderr.wat");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = cm_run(&[], &file, b"");
+    assert_eq!((code, out.as_slice()), (0, &b""[..]));
+    assert_eq!(err, "hello, world\n");
+}
+
+#[test]
 fn stream_copy_copies_stdin_to_stdout_byte_for_byte() {
     // Many chunks: more than one host read (64 KiB) and than the guest's
     // 1000-byte buffer, with every byte value.
@@ -72,6 +87,30 @@ fn sleep_is_deterministic_and_does_not_sleep_with_deterministic() {
     let (code, out, err) = a;
     assert_eq!((code, err.as_str()), (3, ""), "exit-with-code(3)");
     assert_eq!(String::from_utf8(out).unwrap(), "slept 10001 ms\n");
+}
+
+#[test]
+fn without_deterministic_the_host_really_sleeps() {
+    // sleep.wat waiting 50 ms of the host's monotonic clock.
+    let text = std::fs::read_to_string(p3("sleep.wat"))
+        .unwrap()
+        .replace("10_000_000_000", "50_000_000");
+    assert!(text.contains("50_000_000"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasi-p3");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sleep-50ms.wat");
+    std::fs::write(&file, text).unwrap();
+    let start = Instant::now();
+    let (code, out, err) = cm_run(&[], &file, b"");
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert_eq!((code, err.as_str()), (3, ""));
+    let out = String::from_utf8(out).unwrap();
+    let ms: u64 = out
+        .strip_prefix("slept ")
+        .and_then(|s| s.strip_suffix(" ms\n"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert!(ms >= 50, "{out}");
 }
 
 /// A component importing `wasi:random` at 0.2 and at 0.3: one linker
