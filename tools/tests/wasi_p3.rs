@@ -73,6 +73,55 @@ fn stream_copy_copies_stdin_to_stdout_byte_for_byte() {
 }
 
 #[test]
+fn a_huge_read_gets_bounded_chunks() {
+    // cat.wat asking for 1,000,000 bytes per read (into 17 pages): the
+    // host gives at most 64 KiB a copy, and everything arrives.
+    let text = std::fs::read_to_string(p3("cat.wat"))
+        .unwrap()
+        .replace(
+            "(memory (export \"mem\") 1)",
+            "(memory (export \"mem\") 17)",
+        )
+        .replace(
+            "(import \"\" \"mem\" (memory 1))",
+            "(import \"\" \"mem\" (memory 17))",
+        )
+        .replace(
+            "(i32.const 1024) (i32.const 1000)",
+            "(i32.const 1024) (i32.const 1000000)",
+        );
+    assert!(text.contains("(i32.const 1000000)") && text.contains("(memory 17)"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasi-p3");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cat-huge-reads.wat");
+    std::fs::write(&file, text).unwrap();
+    let big: Vec<u8> = (0..300_001u32).map(|i| (i * 13 % 256) as u8).collect();
+    let trace = dir.join("cat-huge-reads.trace.jsonl");
+    let (code, out, err) = cm_run(&["--trace", trace.to_str().unwrap()], &file, &big);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(out == big, "{} bytes out", out.len());
+    // The host's writes into stdin's stream (the first shared state
+    // made), as the trace shows them.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let sizes: Vec<u64> = text
+        .lines()
+        .filter(|l| {
+            l.contains("\"event\":\"host.copy.write\"") && l.contains("\"writable stream end 0\"")
+        })
+        .filter_map(|l| {
+            l.split("\"n\":")
+                .nth(1)?
+                .split(['}', ','])
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(sizes.len() >= 5, "{sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= 64 * 1024), "{sizes:?}");
+}
+
+#[test]
 fn sleep_is_deterministic_and_does_not_sleep_with_deterministic() {
     let start = Instant::now();
     let a = cm_run(&["--deterministic"], &p3("sleep.wat"), b"");
