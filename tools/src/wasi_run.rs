@@ -80,10 +80,14 @@ pub fn adapt_module(wasm: &[u8]) -> Result<Vec<u8>, Error> {
         .map_err(adapt)
 }
 
-/// The `run` function of an exported `wasi:cli/run@0.2.x`.
+/// The `run` function of an exported `wasi:cli/run@0.2.x` or `@0.3.x`
+/// (in 0.3 an async function, which `Func::call` runs through the store's
+/// event loop).
 pub fn find_run(exports: &Exports) -> Option<cmref_interp::component::Func> {
     exports.iter().find_map(|(name, e)| match e {
-        cmref_interp::component::Export::Instance(i) if name.starts_with("wasi:cli/run@0.2.") => {
+        cmref_interp::component::Export::Instance(i)
+            if name.starts_with("wasi:cli/run@0.2.") || name.starts_with("wasi:cli/run@0.3.") =>
+        {
             i.get_func("run")
         }
         _ => None,
@@ -95,15 +99,18 @@ pub fn find_run(exports: &Exports) -> Option<cmref_interp::component::Func> {
 pub fn run_command(store: &mut Store, instance: &Instance) -> Result<u8, Error> {
     let run = find_run(&instance.exports()).ok_or_else(|| {
         Error::Api(
-            "the component exports no `wasi:cli/run@0.2.x` (use --invoke to call a function)"
+            "the component exports no `wasi:cli/run@0.2.x` or `@0.3.x` (use --invoke to call a function)"
                 .into(),
         )
     })?;
     let result = run.call(store, &[]);
+    // What the guest wrote to a stdio stream (WASI 0.3) but the host has
+    // not copied out yet reaches the host's stdio.
+    let flushed = cmref_interp::component::run_host_tasks(store);
     if let Some(status) = store.data::<WasiCtx>().and_then(|c| c.exit_status()) {
         return Ok(status);
     }
-    match result?.first() {
+    match result.and_then(|r| flushed.map(|_| r))?.first() {
         Some(Val::Result(Ok(_))) => Ok(0),
         Some(Val::Result(Err(_))) => Ok(1),
         other => Err(Error::Api(format!(

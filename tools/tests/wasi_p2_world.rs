@@ -2,35 +2,23 @@
 //! interfaces it claims: a dummy component importing all of them, made from
 //! the official WIT (the `wasip2` crate's `wit/deps`), instantiates.
 
-use std::path::PathBuf;
+mod wit_world;
 
 use cmref_interp::component::{self, Component, Linker};
 use cmref_interp::wasi::{WasiCtx, p2};
 use cmref_interp::{Config, Engine, Error, Store};
-use wit_parser::{ManglingAndAbi, Resolve, WorldItem};
+use wit_world::{component_of, wit_dir};
 
-/// The `wit` directory of the `wasip2` crate, unpacked by cargo beside
-/// every registry crate this workspace builds.
-fn wasip2_wit() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .expect("CARGO_HOME or HOME");
-    let src = home.join("registry").join("src");
-    for index in std::fs::read_dir(&src).expect("cargo's registry sources") {
-        let dir = index
-            .unwrap()
-            .path()
-            .join("wasip2-2.0.1+wasi-0.2.12")
-            .join("wit");
-        if dir.is_dir() {
-            return dir;
-        }
-    }
-    panic!(
-        "the wasip2 crate (a dev-dependency) is not unpacked under {}",
-        src.display()
-    )
+fn wasip2_wit() -> std::path::PathBuf {
+    wit_dir("wasip2-2.0.1+wasi-0.2.12")
+}
+
+fn world(imports: &[String]) -> (wit_parser::Resolve, wit_parser::WorldId) {
+    wit_world::world(&wasip2_wit(), imports, "wasi:cli/run@0.2.12")
+}
+
+fn command_imports() -> Vec<String> {
+    wit_world::command_imports(&wasip2_wit())
 }
 
 /// The interfaces the host implements (issue 6): every 0.2 interface of
@@ -42,58 +30,6 @@ const PACKAGES: [&str; 5] = [
     "wasi:random",
     "wasi:filesystem",
 ];
-
-/// A resolve with the official WIT, and a world importing `imports` and
-/// exporting `wasi:cli/run`.
-fn world(imports: &[String]) -> (Resolve, wit_parser::WorldId) {
-    let mut resolve = Resolve::default();
-    resolve.push_dir(wasip2_wit()).unwrap();
-    let body: String = imports.iter().map(|i| format!("  import {i};\n")).collect();
-    let text =
-        format!("package cmref:test;\nworld w {{\n{body}  export wasi:cli/run@0.2.12;\n}}\n");
-    let pkg = resolve.push_str("test.wit", &text).unwrap();
-    let world = resolve.select_world(&[pkg], Some("w")).unwrap();
-    (resolve, world)
-}
-
-/// The interfaces `wasi:cli/command` imports, by name.
-fn command_imports() -> Vec<String> {
-    let mut resolve = Resolve::default();
-    let (pkg, _) = resolve.push_dir(wasip2_wit()).unwrap();
-    let _ = pkg;
-    let cli = resolve
-        .packages
-        .iter()
-        .find(|(_, p)| p.name.namespace == "wasi" && p.name.name == "cli")
-        .map(|(id, _)| id)
-        .unwrap();
-    let command = resolve.select_world(&[cli], Some("command")).unwrap();
-    resolve.worlds[command]
-        .imports
-        .iter()
-        .filter_map(|(key, item)| match item {
-            WorldItem::Interface { .. } => Some(resolve.name_world_key(key)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn component_of(resolve: &Resolve, world: wit_parser::WorldId) -> Vec<u8> {
-    let mut module = wit_component::dummy_module(resolve, world, ManglingAndAbi::Standard32);
-    wit_component::embed_component_metadata(
-        &mut module,
-        resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-    )
-    .unwrap();
-    wit_component::ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .validate(true)
-        .encode()
-        .unwrap()
-}
 
 fn instantiate(bytes: &[u8]) -> Result<(), Error> {
     let engine = Engine::new(Config::default().features(component::features()));

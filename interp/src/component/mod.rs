@@ -31,7 +31,10 @@ mod values;
 
 pub use canonical::abi::PtrType;
 pub use canonical::flattening::CoreType;
-pub use canonical::host_calls::{HostCall, HostFuture};
+pub use canonical::host_calls::{
+    HostCall, HostFuture, HostTask, TaskPoll, run_host_tasks, spawn_host_task,
+};
+pub use canonical::host_streams::{CopyOutcome, HostCopy, HostEnd};
 pub use canonical::options::StringEncoding;
 pub use canonical::resources::HostDtor;
 pub use definition::Component;

@@ -179,6 +179,9 @@ pub(crate) struct ComponentStore {
     /// (the order the event loop polls them in).
     pub(crate) host_calls: Arena<super::canonical::host_calls::PendingHostCall>,
     pub(crate) pending_host_calls: Vec<super::canonical::host_calls::HostCallId>,
+    /// Background host tasks, in creation order (`None` while one is
+    /// being polled).
+    pub(crate) host_tasks: Vec<Option<Box<dyn super::canonical::host_calls::HostTask>>>,
     /// The threads being resumed, innermost last: the top is the spec's
     /// `current_thread()`.
     pub(crate) current: Vec<ThreadId>,

@@ -1,17 +1,19 @@
 //! WASI hosts: the state one guest sees ([`WasiCtx`]: arguments,
 //! environment, preopened directories, stdio, clocks, randomness and the
-//! resources it holds) and the WASI 0.2 interfaces over it ([`p2`]), added to
-//! a component [`Linker`](crate::component::Linker) by one call.
+//! resources it holds) and the WASI 0.2 and 0.3 interfaces over it
+//! ([`p2`], [`p3`]), each added to a component
+//! [`Linker`](crate::component::Linker) by one call.
 //!
 //! The context lives in the [`Store`](crate::Store) (`Store::set_data`), so
 //! host functions reach it through the store they are given. What is not
 //! tied to one WASI version (the sandboxed filesystem, clocks, the
-//! generators, stdio, the resource table) is here, for WASI 0.3 to share.
+//! generators, stdio, the resource table) is here, shared by both.
 
 mod clock;
 mod ctx;
 pub(crate) mod fs;
 pub mod p2;
+pub mod p3;
 mod rng;
 mod table;
 

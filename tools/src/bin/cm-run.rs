@@ -219,10 +219,11 @@ fn call_component(
     store.set_data(wasi_run::wasi_ctx(wasi)?);
     let mut linker = component::Linker::new();
     cmref_interp::wasi::p2::add_to_linker(&mut linker, store)?;
+    cmref_interp::wasi::p3::add_to_linker(&mut linker, store)?;
     let instance = match linker.instantiate(store, component) {
         Err(Error::Unlinkable(m)) => {
             return Err(Error::Unlinkable(format!(
-                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem)"
+                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem; and WASI 0.3: wasi:cli, wasi:clocks and wasi:random)"
             )));
         }
         r => r?,
@@ -253,7 +254,10 @@ fn call_component(
     };
     let ty = func.ty(store)?;
     let vals = component_call::parse_args(args, &ty.params).map_err(Error::Api)?;
-    let results = match func.call(store, &vals) {
+    let called = func.call(store, &vals);
+    // What the guest wrote to a stdio stream reaches the host's stdio.
+    let flushed = component::run_host_tasks(store);
+    let results = match called.and_then(|r| flushed.map(|_| r)) {
         Err(e) => {
             // `wasi:cli/exit` ends the call with the guest's status.
             let exit = store.data::<cmref_interp::wasi::WasiCtx>();

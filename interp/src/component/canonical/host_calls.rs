@@ -38,6 +38,72 @@ pub trait HostFuture: Send {
     }
 }
 
+/// Work the host does in the background of the guest's tasks, polled by
+/// the store's event loop like pending host calls (after them): e.g. the
+/// copying between a host stream end and stdout or stdin, which goes on
+/// after the host function that started it has returned.
+pub trait HostTask: Send {
+    /// Makes progress; `block` as for [`HostFuture::poll`] (a task blocks
+    /// only for something the guest waits for, such as stdin it reads).
+    fn poll(&mut self, store: &mut Store, block: bool) -> Result<TaskPoll, Trap>;
+}
+
+/// What a [`HostTask`]'s poll did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskPoll {
+    /// Something changed (a copy, a write to stdout): the loop goes on.
+    Progress,
+    /// Nothing to do until the guest acts.
+    Idle,
+    /// Finished: the task leaves the store.
+    Done,
+}
+
+/// Starts a background [`HostTask`] in the store.
+pub fn spawn_host_task(store: &mut Store, task: Box<dyn HostTask>) {
+    store.component.host_tasks.push(Some(task));
+}
+
+/// Polls the background host tasks until none makes progress (e.g. to
+/// flush what a guest wrote to stdout before its call returned).
+pub fn run_host_tasks(store: &mut Store) -> Result<()> {
+    while poll_host_tasks(store, false)? {}
+    Ok(())
+}
+
+/// Polls the host tasks in creation order; with `block`, they are polled
+/// one at a time, allowed to block, until one makes progress. Returns
+/// whether any did.
+fn poll_host_tasks(store: &mut Store, block: bool) -> Result<bool> {
+    let mut progress = false;
+    let mut i = 0;
+    while i < store.component.host_tasks.len() {
+        let Some(mut task) = store.component.host_tasks[i].take() else {
+            return Err(internal("host task polled re-entrantly"));
+        };
+        let r = task.poll(store, block).map_err(Error::Trap)?;
+        match r {
+            TaskPoll::Done => {
+                store.component.host_tasks.remove(i);
+                progress = true;
+            }
+            TaskPoll::Progress => {
+                store.component.host_tasks[i] = Some(task);
+                progress = true;
+                i += 1;
+            }
+            TaskPoll::Idle => {
+                store.component.host_tasks[i] = Some(task);
+                i += 1;
+            }
+        }
+        if block && progress {
+            break;
+        }
+    }
+    Ok(progress)
+}
+
 /// What a [`HostAsyncFn`] gives back: results now, or later.
 pub enum HostCall {
     Ready(Vec<Val>),
@@ -177,19 +243,24 @@ fn poll_one(store: &mut Store, id: HostCallId, block: bool) -> Result<bool> {
     }
 }
 
-/// Polls the pending host calls in creation order without blocking; then,
-/// if none resolved and `block` is set, lets the oldest block. Returns
-/// whether any call resolved.
+/// Polls the pending host calls in creation order without blocking, and
+/// the background host tasks; then, if nothing progressed and `block` is
+/// set, lets the oldest call block, and failing that the tasks. Returns
+/// whether any call resolved or any task progressed.
 pub(crate) fn poll_host_calls(store: &mut Store, block: bool) -> Result<bool> {
     let mut progress = false;
     for id in store.component.pending_host_calls.clone() {
         progress |= poll_one(store, id, false)?;
     }
+    progress |= poll_host_tasks(store, false)?;
     if !progress
         && block
         && let Some(&oldest) = store.component.pending_host_calls.first()
     {
         progress = poll_one(store, oldest, true)?;
+    }
+    if !progress && block {
+        progress = poll_host_tasks(store, true)?;
     }
     Ok(progress)
 }

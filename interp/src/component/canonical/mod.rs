@@ -18,7 +18,8 @@
 //! | `streams` | Buffer, Stream and Future State; the `stream.*`/`future.*` built-ins |
 //! | `canon` | Canonical Definitions |
 //! | `canon_async` | Canonical Definitions: the 🔀 built-ins that wait |
-//! | `host_calls` | Embedding API: host functions that resolve later |
+//! | `host_calls` | Embedding API: host functions that resolve later, background host tasks |
+//! | `host_streams` | the host's stream and future ends (host buffers, as `definitions.py`'s tests have) |
 //!
 //! Every function returns `Result`: the spec's `trap()` is an
 //! `Error::Trap` of kind [`TrapKind::CanonicalAbi`] whose message names the
@@ -31,6 +32,7 @@ pub(crate) mod concurrency;
 pub(crate) mod context;
 pub(crate) mod flattening;
 pub(crate) mod host_calls;
+pub(crate) mod host_streams;
 pub(crate) mod instance;
 pub(crate) mod lift_flat;
 pub(crate) mod load;

@@ -15,6 +15,7 @@ use super::abi::{align_to, alignment, elem_size};
 use super::canon::BuiltinResult;
 use super::concurrency::{AfterBlock, BuiltinBlock, ReadyFunc, Thread, Wait, current_thread};
 use super::context::LiftLowerContext;
+use super::host_streams::HostBuffer;
 use super::instance::check_may_leave;
 use super::load::load_list_from_valid_range;
 use super::options::CanonicalOptions;
@@ -185,6 +186,56 @@ impl GuestBuffer {
     }
 }
 
+/// `definitions.py::ReadableBuffer`/`WritableBuffer`: a guest's
+/// ([`GuestBuffer`]) or the host's ([`HostBuffer`]).
+#[derive(Debug)]
+pub(crate) enum Buffer {
+    Guest(GuestBuffer),
+    Host(HostBuffer),
+}
+
+impl Buffer {
+    /// `Buffer.remain`.
+    fn remain(&self) -> u64 {
+        match self {
+            Buffer::Guest(b) => b.remain(),
+            Buffer::Host(b) => b.remain(),
+        }
+    }
+
+    /// `Buffer.is_zero_length`.
+    fn is_zero_length(&self) -> bool {
+        match self {
+            Buffer::Guest(b) => b.is_zero_length(),
+            Buffer::Host(b) => b.is_zero_length(),
+        }
+    }
+
+    /// How many elements were copied.
+    fn progress(&self) -> u64 {
+        match self {
+            Buffer::Guest(b) => b.progress,
+            Buffer::Host(b) => b.progress,
+        }
+    }
+
+    /// `ReadableBuffer.read`.
+    fn read(&mut self, store: &mut Store, n: u64) -> Result<Elems> {
+        match self {
+            Buffer::Guest(b) => b.read(store, n),
+            Buffer::Host(b) => b.read(n),
+        }
+    }
+
+    /// `WritableBuffer.write`.
+    fn write(&mut self, store: &mut Store, vs: Elems) -> Result<()> {
+        match self {
+            Buffer::Guest(b) => b.write(store, vs),
+            Buffer::Host(b) => b.write(vs),
+        }
+    }
+}
+
 /// `definitions.py::SharedStreamImpl` and `SharedFutureImpl`.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -202,16 +253,17 @@ pub(crate) struct CopyEnd {
     pub(crate) state: CopyState,
     pub(crate) shared: SharedId,
     pub(crate) kind: EndKind,
-    /// The buffer of the copy in progress, and the instance copying.
-    buffer: Option<GuestBuffer>,
-    inst: Option<InstanceId>,
+    /// The buffer of the copy in progress, and the instance copying (none
+    /// for the host's ends).
+    pub(super) buffer: Option<Buffer>,
+    pub(super) inst: Option<InstanceId>,
     /// The handle index the copy in progress was made through (what its
     /// event reports).
     index: u32,
 }
 
 impl CopyEnd {
-    fn new(shared: SharedId, kind: EndKind) -> CopyEnd {
+    pub(super) fn new(shared: SharedId, kind: EndKind) -> CopyEnd {
         CopyEnd {
             waitable: Waitable::default(),
             state: CopyState::Idle,
@@ -248,15 +300,15 @@ fn none_or_number_type(t: &Option<ValType>) -> bool {
     )
 }
 
-fn end(store: &Store, e: EndId) -> Result<&CopyEnd> {
+pub(super) fn end(store: &Store, e: EndId) -> Result<&CopyEnd> {
     store.component.ends.get(e.0)
 }
 
-fn end_mut(store: &mut Store, e: EndId) -> Result<&mut CopyEnd> {
+pub(super) fn end_mut(store: &mut Store, e: EndId) -> Result<&mut CopyEnd> {
     store.component.ends.get_mut(e.0)
 }
 
-fn shared_mut(store: &mut Store, s: SharedId) -> Result<&mut Shared> {
+pub(super) fn shared_mut(store: &mut Store, s: SharedId) -> Result<&mut Shared> {
     store.component.shared.get_mut(s.0)
 }
 
@@ -339,7 +391,7 @@ fn copy_between(store: &mut Store, src: EndId, dst: EndId, n: u64) -> Result<()>
     r
 }
 
-fn remain(store: &Store, e: EndId) -> Result<u64> {
+pub(super) fn remain(store: &Store, e: EndId) -> Result<u64> {
     Ok(end(store, e)?.buffer.as_ref().map_or(0, |b| b.remain()))
 }
 
@@ -352,7 +404,7 @@ fn is_zero_length(store: &Store, e: EndId) -> Result<bool> {
 
 /// `SharedStreamImpl.read` (`e` reads) and `SharedStreamImpl.write` (`e`
 /// writes).
-fn stream_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<()> {
+pub(super) fn stream_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<()> {
     let sh = store.component.shared.get(s.0)?;
     if sh.dropped {
         return on_copy_done(store, e, CopyResult::Dropped);
@@ -384,7 +436,7 @@ fn stream_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<
 
 /// `SharedFutureImpl.read` (`e` reads) and `SharedFutureImpl.write` (`e`
 /// writes).
-fn future_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<()> {
+pub(super) fn future_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<()> {
     let sh = store.component.shared.get(s.0)?;
     if !reading && sh.dropped {
         return on_copy_done(store, e, CopyResult::Dropped);
@@ -405,8 +457,9 @@ fn future_rw(store: &mut Store, s: SharedId, e: EndId, reading: bool) -> Result<
 
 /// `SharedStreamImpl.drop` / `SharedFutureImpl.drop`. The second drop is
 /// the last end's (an end in transit between components cannot be
-/// dropped), so the shared state then leaves the store's arena.
-fn shared_drop(store: &mut Store, s: SharedId) -> Result<()> {
+/// dropped; a host end is an end too), so the shared state then leaves the
+/// store's arena.
+pub(super) fn shared_drop(store: &mut Store, s: SharedId) -> Result<()> {
     let sh = shared_mut(store, s)?;
     if !sh.dropped {
         sh.dropped = true;
@@ -445,7 +498,7 @@ pub(crate) fn copy_event(
         }
     }
     let ce = end_mut(store, e)?;
-    let progress = ce.buffer.as_ref().map_or(0, |b| b.progress);
+    let progress = ce.buffer.as_ref().map_or(0, |b| b.progress());
     let payload = if kind.is_future() {
         ce.state = if matches!(result, CopyResult::Dropped | CopyResult::Completed) {
             CopyState::Done
@@ -581,7 +634,7 @@ pub(crate) fn canon_copy(
     let buffer = GuestBuffer::new(store, t.clone(), cx, ptr, n.unwrap_or(1))?;
     let ce = end_mut(store, e)?;
     ce.state = CopyState::Copying;
-    ce.buffer = Some(buffer);
+    ce.buffer = Some(Buffer::Guest(buffer));
     ce.inst = Some(inst);
     ce.index = i;
     let reading = matches!(kind, EndKind::ReadableStream | EndKind::ReadableFuture);

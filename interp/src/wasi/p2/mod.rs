@@ -9,11 +9,11 @@
 //! are typed by the importing component: a value of the wrong shape is an
 //! error, never a crash.
 
-mod cli;
+pub(in crate::wasi) mod cli;
 mod clocks;
 mod filesystem;
 mod io;
-mod random;
+pub(in crate::wasi) mod random;
 
 use std::sync::Arc;
 
@@ -41,16 +41,7 @@ pub(crate) struct Types {
 
 impl Types {
     fn new(store: &mut Store) -> Types {
-        // Dropping a guest's owned handle frees the host object it names.
-        let mut rt = |name: &str| {
-            let dtor = Arc::new(|store: &mut Store, rep: u32| {
-                if let Some(ctx) = store.data_mut::<WasiCtx>() {
-                    ctx.table.remove(rep);
-                }
-                Ok(())
-            });
-            ResourceType::host(store, name, Some(dtor))
-        };
+        let mut rt = |name: &str| host_resource_type(store, name);
         Types {
             input_stream: rt("input-stream"),
             output_stream: rt("output-stream"),
@@ -64,6 +55,18 @@ impl Types {
     }
 }
 
+/// A host resource type of WASI: dropping a guest's owned handle frees
+/// the host object it names.
+pub(in crate::wasi) fn host_resource_type(store: &mut Store, name: &str) -> ResourceType {
+    let dtor = Arc::new(|store: &mut Store, rep: u32| {
+        if let Some(ctx) = store.data_mut::<WasiCtx>() {
+            ctx.table.remove(rep);
+        }
+        Ok(())
+    });
+    ResourceType::host(store, name, Some(dtor))
+}
+
 /// Adds every WASI 0.2 interface the host implements to `linker`, with
 /// resource types made in `store` (so the linker serves that store). The
 /// guest's state is the [`WasiCtx`] the store holds (`Store::set_data`).
@@ -72,7 +75,7 @@ pub fn add_to_linker(linker: &mut Linker, store: &mut Store) -> Result<()> {
     io::add(linker, t)?;
     cli::add(linker, t)?;
     clocks::add(linker, t)?;
-    random::add(linker)?;
+    random::add(linker, VERSION, "insecure-seed", false)?;
     filesystem::add(linker, t)?;
     Ok(())
 }
@@ -83,14 +86,18 @@ fn iface<'a>(linker: &'a mut Linker, name: &str) -> Result<&'a mut LinkerInstanc
 }
 
 /// The store's WASI context.
-fn ctx(store: &mut Store) -> Result<&mut WasiCtx, Trap> {
+pub(in crate::wasi) fn ctx(store: &mut Store) -> Result<&mut WasiCtx, Trap> {
     store
         .data_mut::<WasiCtx>()
         .ok_or_else(|| Trap::host("WASI: the store holds no WasiCtx"))
 }
 
 /// Puts a host object in the table and gives an owned handle of type `ty`.
-fn new_own(store: &mut Store, ty: ResourceType, r: Resource) -> Result<Val, Trap> {
+pub(in crate::wasi) fn new_own(
+    store: &mut Store,
+    ty: ResourceType,
+    r: Resource,
+) -> Result<Val, Trap> {
     let rep = ctx(store)?
         .table
         .push(r)
@@ -106,11 +113,11 @@ fn rep(args: &[Val], i: usize) -> Result<u32, Trap> {
     }
 }
 
-fn bad_args() -> Trap {
+pub(in crate::wasi) fn bad_args() -> Trap {
     Trap::host("WASI: arguments of an unexpected type")
 }
 
-fn u64_arg(args: &[Val], i: usize) -> Result<u64, Trap> {
+pub(in crate::wasi) fn u64_arg(args: &[Val], i: usize) -> Result<u64, Trap> {
     match args.get(i) {
         Some(Val::U64(n)) => Ok(*n),
         _ => Err(bad_args()),
@@ -147,15 +154,15 @@ fn flag(args: &[Val], i: usize, label: &str) -> Result<bool, Trap> {
 }
 
 /// A `list<u8>` result.
-fn bytes_val(b: &[u8]) -> Val {
+pub(in crate::wasi) fn bytes_val(b: &[u8]) -> Val {
     Val::List(b.iter().map(|b| Val::U8(*b)).collect())
 }
 
-fn ok(v: Option<Val>) -> Val {
+pub(in crate::wasi) fn ok(v: Option<Val>) -> Val {
     Val::Result(Ok(v.map(Box::new)))
 }
 
-fn err(v: Val) -> Val {
+pub(in crate::wasi) fn err(v: Val) -> Val {
     Val::Result(Err(Some(Box::new(v))))
 }
 
