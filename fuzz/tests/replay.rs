@@ -113,15 +113,30 @@ fn component_values_regressions() {
 
 #[test]
 fn component_values_smoke() {
+    use cmref_fuzz::component_values::{check, generate, handle_counts};
     let mut compared_calls = 0;
+    // Compared calls whose argument holds owned, borrowed handles.
+    let (mut with_own, mut with_borrow) = (0, 0);
     for data in smoke_inputs(200, 2048, 4) {
-        match cmref_fuzz::component_values::check(&data) {
-            Ok(calls) => compared_calls += calls,
+        match check(&data) {
+            Ok(calls) => {
+                compared_calls += calls;
+                if calls > 0 {
+                    let (own, borrow) = handle_counts(&generate(&data).unwrap().args[0]);
+                    with_own += usize::from(own > 0) * calls;
+                    with_borrow += usize::from(borrow > 0) * calls;
+                }
+            }
             Err(d) => panic!("{d}"),
         }
     }
     assert!(
         compared_calls >= 360,
         "only {compared_calls} calls compared"
+    );
+    assert!(with_own >= 20, "only {with_own} calls passed owned handles");
+    assert!(
+        with_borrow >= 12,
+        "only {with_borrow} calls passed borrowed handles"
     );
 }
