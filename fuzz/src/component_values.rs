@@ -513,7 +513,7 @@ fn nominal_definition(ty: &Ty, names: &HashMap<String, usize>) -> String {
 
 /// A core module with a memory and a bump `realloc` that grows the memory
 /// as needed and keeps the old contents when it moves a block.
-const MEMORY_MODULE: &str = r#"(core module $Mem
+pub(crate) const MEMORY_MODULE: &str = r#"(core module $Mem
     (memory (export "mem") 1)
     (global $bump (mut i32) (i32.const 16))
     (func (export "realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $new_size i32) (result i32)
