@@ -39,6 +39,8 @@ fn compiled() -> &'static Result<(Engine, Component), String> {
         config.wasm_component_model_async(true);
         // `subtask.cancel async` and the `async` stream cancellations.
         config.wasm_component_model_more_async_builtins(true);
+        // `c.sf` and `d.run-sf`, lifted `async` without a callback.
+        config.wasm_component_model_async_stackful(true);
         config.consume_fuel(true);
         let engine = Engine::new(&config).map_err(|e| format!("{e:#}"))?;
         let component = Component::new(&engine, component_wasm()).map_err(|e| format!("{e:#}"))?;
