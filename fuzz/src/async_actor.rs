@@ -15,9 +15,9 @@
 //!   in its slots 0 and 1.
 //! - `d` imports the three and exports `run-cb`, `run-sy` and `run-sf`,
 //!   `func(script: list<u32>) -> list<u32>` in the same three styles; its
-//!   scripts also call `c` (`canon lower ... async`), passing a sub-script
-//!   and the readable ends of a new stream and a new future whose writable
-//!   ends `d` keeps.
+//!   scripts also call `c` (`canon lower`, `async` or not), passing a
+//!   sub-script and the readable ends of a new stream and a new future
+//!   whose writable ends `d` keeps.
 //!
 //! A task's state lives in a block of its instance's memory (found again
 //! with `context.get` by the callback). Each task has eight handle slots;
@@ -37,6 +37,9 @@ pub mod op {
     /// `c.sy` (1) or `c.sf` (2) async with the readable ends and the
     /// sub-script `words`; an unresolved subtask goes to slot `t`. Logs
     /// the packed state, then the callee's log when it has returned.
+    /// `f` = 3, 4, 5 call the same synchronously (`canon lower` without
+    /// `async`), after dropping the stream's writable end and starting the
+    /// future's write, and log the callee's log.
     pub const CALL: u32 = 1;
     /// `WRITE s n`: writes `n` fresh values to the stream end in slot `s`,
     /// or one to the future end there.
@@ -112,7 +115,10 @@ fn actor_module(caller: bool) -> String {
     let call_imports = if caller {
         r#"(import "" "call-cb" (func $call-cb (param i32 i32 i32 i32 i32) (result i32)))
       (import "" "call-sy" (func $call-sy (param i32 i32 i32 i32 i32) (result i32)))
-      (import "" "call-sf" (func $call-sf (param i32 i32 i32 i32 i32) (result i32)))"#
+      (import "" "call-sf" (func $call-sf (param i32 i32 i32 i32 i32) (result i32)))
+      (import "" "scall-cb" (func $scall-cb (param i32 i32 i32 i32 i32)))
+      (import "" "scall-sy" (func $scall-sy (param i32 i32 i32 i32 i32)))
+      (import "" "scall-sf" (func $scall-sf (param i32 i32 i32 i32 i32)))"#
     } else {
         ""
     };
@@ -138,6 +144,23 @@ fn actor_module(caller: bool) -> String {
           (local.set $ret (call $retarea (local.get $b) (local.get $t)))
           (local.set $ptr (i32.add (local.get $pc) (i32.const 20)))
           (local.set $x (i32.load offset=4 (local.get $pc)))
+          (if (i32.ge_u (local.get $x) (i32.const 3))
+            (then
+              ;; A synchronous call: the stream's writer drops its end and
+              ;; the future's starts its write first, so that the callee's
+              ;; reads cannot wait for the blocked caller.
+              (call $drop (local.get $w))
+              (call $copy (local.get $b) (local.get $w4) (i32.const 1))
+              (if (i32.eq (local.get $x) (i32.const 3))
+                (then (call $scall-cb (local.get $ptr) (local.get $n)
+                  (i32.wrap_i64 (local.get $s64)) (i32.wrap_i64 (local.get $f64)) (local.get $ret)))
+                (else (if (i32.eq (local.get $x) (i32.const 4))
+                  (then (call $scall-sy (local.get $ptr) (local.get $n)
+                    (i32.wrap_i64 (local.get $s64)) (i32.wrap_i64 (local.get $f64)) (local.get $ret)))
+                  (else (call $scall-sf (local.get $ptr) (local.get $n)
+                    (i32.wrap_i64 (local.get $s64)) (i32.wrap_i64 (local.get $f64)) (local.get $ret))))))
+              (call $log-results (local.get $b) (local.get $t))
+              (br $step)))
           (if (i32.eqz (local.get $x))
             (then (local.set $x (call $call-cb (local.get $ptr) (local.get $n)
               (i32.wrap_i64 (local.get $s64)) (i32.wrap_i64 (local.get $f64)) (local.get $ret))))
@@ -694,12 +717,18 @@ pub fn component_text() -> String {
     (core func $call-cb (canon lower (func $c-cb) async (memory $mem "mem") (realloc (func $mem "realloc"))))
     (core func $call-sy (canon lower (func $c-sy) async (memory $mem "mem") (realloc (func $mem "realloc"))))
     (core func $call-sf (canon lower (func $c-sf) async (memory $mem "mem") (realloc (func $mem "realloc"))))
+    (core func $scall-cb (canon lower (func $c-cb) (memory $mem "mem") (realloc (func $mem "realloc"))))
+    (core func $scall-sy (canon lower (func $c-sy) (memory $mem "mem") (realloc (func $mem "realloc"))))
+    (core func $scall-sf (canon lower (func $c-sf) (memory $mem "mem") (realloc (func $mem "realloc"))))
     {caller}
     (core instance $a (instantiate $Actor (with "" (instance
       {BUILTIN_EXPORTS}
       (export "call-cb" (func $call-cb))
       (export "call-sy" (func $call-sy))
-      (export "call-sf" (func $call-sf))))))
+      (export "call-sf" (func $call-sf))
+      (export "scall-cb" (func $scall-cb))
+      (export "scall-sy" (func $scall-sy))
+      (export "scall-sf" (func $scall-sf))))))
     {d_lifts})
   (instance $c (instantiate $C))
   (instance $d (instantiate $D (with "c-cb" (func $c "cb")) (with "c-sy" (func $c "sy")) (with "c-sf" (func $c "sf"))))

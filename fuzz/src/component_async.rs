@@ -121,8 +121,9 @@ pub fn generate(data: &[u8]) -> ArbResult<Case> {
         match u.choose_index(13)? {
             0..=2 if !(called && ONE_CALLEE_TASK) => {
                 called = true;
-                let f = u.int_in_range(0..=2)?;
-                let sub = callee_script(&mut u, f == style::CALLBACK)?;
+                // The callee's style, lowered `async` (0..=2) or not.
+                let f = u.int_in_range(0..=5)?;
+                let sub = callee_script(&mut u, f % 3 == style::CALLBACK)?;
                 let w = u.int_in_range(0..=STREAM_SLOTS - 1)?;
                 script.extend([op::CALL, f, w, slot(&mut u)?, sub.len() as u32]);
                 script.extend(sub);
