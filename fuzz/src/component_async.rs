@@ -24,7 +24,7 @@ use crate::{cmref_async, wasmtime_async};
 
 /// How many seeded cmref runs may try to reproduce Wasmtime's outcome
 /// before a difference counts as a divergence.
-pub const SEEDS: u64 = 32;
+pub const SEEDS: u64 = 256;
 
 /// A program: `d`'s script and which of `d`'s exports runs it.
 #[derive(Clone, Debug)]
