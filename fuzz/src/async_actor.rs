@@ -102,12 +102,12 @@ fn actor_module(caller: bool) -> String {
     let (join_new, join_blocked, leave_ended) = if AVOID_IDLE_END_EVENTS {
         (
             "",
-            "(call $join (i32.load offset=4 (local.get $s)) (i32.load offset=8 (local.get $b)))",
-            "(call $join (i32.load offset=4 (local.get $s)) (i32.const 0))",
+            "(call $waitable.join (i32.load offset=4 (local.get $s)) (i32.load offset=8 (local.get $b)))",
+            "(call $waitable.join (i32.load offset=4 (local.get $s)) (i32.const 0))",
         )
     } else {
         (
-            "(call $join (i32.load offset=4 (local.get $s)) (i32.load offset=8 (local.get $b)))",
+            "(call $waitable.join (i32.load offset=4 (local.get $s)) (i32.load offset=8 (local.get $b)))",
             "",
             "",
         )
@@ -174,7 +174,7 @@ fn actor_module(caller: bool) -> String {
             (then
               (call $fill (local.get $t) (i32.const 3) (i32.shr_u (local.get $x) (i32.const 4)))
               (i32.store offset=8 (local.get $t) (i32.and (local.get $x) (i32.const 0xf)))
-              (call $join (i32.shr_u (local.get $x) (i32.const 4)) (i32.load offset=8 (local.get $b)))
+              (call $waitable.join (i32.shr_u (local.get $x) (i32.const 4)) (i32.load offset=8 (local.get $b)))
               (br $step)))
           (call $log-results (local.get $b) (local.get $t))
           (br $step)"#
@@ -186,35 +186,12 @@ fn actor_module(caller: bool) -> String {
           (br $step)"#
             .to_string()
     };
+    let imports = builtin_imports();
     format!(
         r#"(core module $Actor
       (import "" "mem" (memory 1))
       (import "" "realloc" (func $realloc (param i32 i32 i32 i32) (result i32)))
-      (import "" "waitable-set.new" (func $ws.new (result i32)))
-      (import "" "waitable-set.wait" (func $ws.wait (param i32 i32) (result i32)))
-      (import "" "waitable-set.poll" (func $ws.poll (param i32 i32) (result i32)))
-      (import "" "waitable.join" (func $join (param i32 i32)))
-      (import "" "thread.yield" (func $yield (result i32)))
-      (import "" "subtask.cancel" (func $subtask.cancel (param i32) (result i32)))
-      (import "" "subtask.drop" (func $subtask.drop (param i32)))
-      (import "" "stream.new" (func $stream.new (result i64)))
-      (import "" "stream.read" (func $stream.read (param i32 i32 i32) (result i32)))
-      (import "" "stream.write" (func $stream.write (param i32 i32 i32) (result i32)))
-      (import "" "stream.cancel-read" (func $stream.cancel-read (param i32) (result i32)))
-      (import "" "stream.cancel-write" (func $stream.cancel-write (param i32) (result i32)))
-      (import "" "stream.drop-readable" (func $stream.drop-readable (param i32)))
-      (import "" "stream.drop-writable" (func $stream.drop-writable (param i32)))
-      (import "" "future.new" (func $future.new (result i64)))
-      (import "" "future.read" (func $future.read (param i32 i32) (result i32)))
-      (import "" "future.write" (func $future.write (param i32 i32) (result i32)))
-      (import "" "future.cancel-read" (func $future.cancel-read (param i32) (result i32)))
-      (import "" "future.cancel-write" (func $future.cancel-write (param i32) (result i32)))
-      (import "" "future.drop-readable" (func $future.drop-readable (param i32)))
-      (import "" "future.drop-writable" (func $future.drop-writable (param i32)))
-      (import "" "task.return" (func $task.return (param i32 i32)))
-      (import "" "task.cancel" (func $task.cancel))
-      (import "" "context.get" (func $ctx.get (result i32)))
-      (import "" "context.set" (func $ctx.set (param i32)))
+      {imports}
       {call_imports}
 
       ;; A task's block (2048 bytes): 0 pc, 4 script end, 8 waitable set,
@@ -413,7 +390,7 @@ fn actor_module(caller: bool) -> String {
       ;; Waits for one event (blocking tasks only).
       (func $wait (param $b i32)
         (call $event (local.get $b)
-          (call $ws.wait (i32.load offset=8 (local.get $b)) (i32.add (local.get $b) (i32.const 224)))
+          (call $waitable-set.wait (i32.load offset=8 (local.get $b)) (i32.add (local.get $b) (i32.const 224)))
           (i32.load offset=224 (local.get $b))
           (i32.load offset=228 (local.get $b))))
 
@@ -495,14 +472,14 @@ fn actor_module(caller: bool) -> String {
           ;; POLL
           (i32.store (local.get $b) (i32.add (local.get $pc) (i32.const 4)))
           (call $event (local.get $b)
-            (call $ws.poll (i32.load offset=8 (local.get $b)) (i32.add (local.get $b) (i32.const 224)))
+            (call $waitable-set.poll (i32.load offset=8 (local.get $b)) (i32.add (local.get $b) (i32.const 224)))
             (i32.load offset=224 (local.get $b))
             (i32.load offset=228 (local.get $b)))
           (br $step))
           ;; YIELD
           (i32.store (local.get $b) (i32.add (local.get $pc) (i32.const 4)))
           (if (i32.eqz (i32.load offset=28 (local.get $b))) (then (return (i32.const 1))))
-          (call $log (local.get $b) (call $yield))
+          (call $log (local.get $b) (call $thread.yield))
           (br $step))
           ;; CANCEL t
           (i32.store (local.get $b) (i32.add (local.get $pc) (i32.const 8)))
@@ -565,7 +542,7 @@ fn actor_module(caller: bool) -> String {
         (memory.fill (local.get $b) (i32.const 0) (i32.const 2048))
         (i32.store (local.get $b) (local.get $ptr))
         (i32.store offset=4 (local.get $b) (i32.add (local.get $ptr) (i32.shl (local.get $len) (i32.const 2))))
-        (i32.store offset=8 (local.get $b) (call $ws.new))
+        (i32.store offset=8 (local.get $b) (call $waitable-set.new))
         (i32.store offset=24 (local.get $b) (i32.shl (local.get $b) (i32.const 8)))
         (i32.store offset=28 (local.get $b) (local.get $style))
         (if (local.get $sr)
@@ -576,7 +553,7 @@ fn actor_module(caller: bool) -> String {
             (local.set $s (call $slot (local.get $b) (i32.const 1)))
             (call $fill (local.get $s) (i32.const 4) (local.get $fr))
             {join_new}))
-        (call $ctx.set (local.get $b))
+        (call $context.set (local.get $b))
         (local.get $b))
 
       ;; The packed callback result of $run's code.
@@ -607,71 +584,137 @@ fn actor_module(caller: bool) -> String {
       (func (export "run-sf") (param $ptr i32) (param $len i32)
         (drop (call $run (call $start (local.get $ptr) (local.get $len) (i32.const 2) (i32.const 0) (i32.const 0)))))
       (func (export "callback") (param $code i32) (param $index i32) (param $payload i32) (result i32) (local $b i32)
-        (local.set $b (call $ctx.get))
+        (local.set $b (call $context.get))
         (call $event (local.get $b) (local.get $code) (local.get $index) (local.get $payload))
         (call $pack (local.get $b) (call $run (local.get $b)))))"#,
         LOG_CAPACITY = LOG_CAPACITY,
     )
 }
 
-/// The canonical built-ins an actor imports, defined in a component whose
-/// memory instance is `$mem`.
-const BUILTINS: &str = r#"(type $ST (stream u32))
-    (type $FT (future u32))
-    (core func $ws.new (canon waitable-set.new))
-    (core func $ws.wait (canon waitable-set.wait (memory $mem "mem")))
-    (core func $ws.poll (canon waitable-set.poll (memory $mem "mem")))
-    (core func $join (canon waitable.join))
-    (core func $yield (canon thread.yield))
-    (core func $subtask.cancel (canon subtask.cancel async))
-    (core func $subtask.drop (canon subtask.drop))
-    (core func $stream.new (canon stream.new $ST))
-    (core func $stream.read (canon stream.read $ST async (memory $mem "mem")))
-    (core func $stream.write (canon stream.write $ST async (memory $mem "mem")))
-    (core func $stream.cancel-read (canon stream.cancel-read $ST async))
-    (core func $stream.cancel-write (canon stream.cancel-write $ST async))
-    (core func $stream.drop-readable (canon stream.drop-readable $ST))
-    (core func $stream.drop-writable (canon stream.drop-writable $ST))
-    (core func $future.new (canon future.new $FT))
-    (core func $future.read (canon future.read $FT async (memory $mem "mem")))
-    (core func $future.write (canon future.write $FT async (memory $mem "mem")))
-    (core func $future.cancel-read (canon future.cancel-read $FT async))
-    (core func $future.cancel-write (canon future.cancel-write $FT async))
-    (core func $future.drop-readable (canon future.drop-readable $FT))
-    (core func $future.drop-writable (canon future.drop-writable $FT))
-    (core func $task.return (canon task.return (result (list u32)) (memory $mem "mem")))
-    (core func $task.cancel (canon task.cancel))
-    (core func $ctx.get (canon context.get i32 0))
-    (core func $ctx.set (canon context.set i32 0))"#;
+/// The canonical built-ins an actor imports: name (the import's and the
+/// core function's), definition, core type. Their options name the
+/// memory instance `$mem` of the defining component.
+const BUILTINS: [(&str, &str, &str); 25] = [
+    ("waitable-set.new", "waitable-set.new", "(result i32)"),
+    (
+        "waitable-set.wait",
+        "waitable-set.wait (memory $mem \"mem\")",
+        "(param i32 i32) (result i32)",
+    ),
+    (
+        "waitable-set.poll",
+        "waitable-set.poll (memory $mem \"mem\")",
+        "(param i32 i32) (result i32)",
+    ),
+    ("waitable.join", "waitable.join", "(param i32 i32)"),
+    ("thread.yield", "thread.yield", "(result i32)"),
+    (
+        "subtask.cancel",
+        "subtask.cancel async",
+        "(param i32) (result i32)",
+    ),
+    ("subtask.drop", "subtask.drop", "(param i32)"),
+    ("stream.new", "stream.new $ST", "(result i64)"),
+    (
+        "stream.read",
+        "stream.read $ST async (memory $mem \"mem\")",
+        "(param i32 i32 i32) (result i32)",
+    ),
+    (
+        "stream.write",
+        "stream.write $ST async (memory $mem \"mem\")",
+        "(param i32 i32 i32) (result i32)",
+    ),
+    (
+        "stream.cancel-read",
+        "stream.cancel-read $ST async",
+        "(param i32) (result i32)",
+    ),
+    (
+        "stream.cancel-write",
+        "stream.cancel-write $ST async",
+        "(param i32) (result i32)",
+    ),
+    (
+        "stream.drop-readable",
+        "stream.drop-readable $ST",
+        "(param i32)",
+    ),
+    (
+        "stream.drop-writable",
+        "stream.drop-writable $ST",
+        "(param i32)",
+    ),
+    ("future.new", "future.new $FT", "(result i64)"),
+    (
+        "future.read",
+        "future.read $FT async (memory $mem \"mem\")",
+        "(param i32 i32) (result i32)",
+    ),
+    (
+        "future.write",
+        "future.write $FT async (memory $mem \"mem\")",
+        "(param i32 i32) (result i32)",
+    ),
+    (
+        "future.cancel-read",
+        "future.cancel-read $FT async",
+        "(param i32) (result i32)",
+    ),
+    (
+        "future.cancel-write",
+        "future.cancel-write $FT async",
+        "(param i32) (result i32)",
+    ),
+    (
+        "future.drop-readable",
+        "future.drop-readable $FT",
+        "(param i32)",
+    ),
+    (
+        "future.drop-writable",
+        "future.drop-writable $FT",
+        "(param i32)",
+    ),
+    (
+        "task.return",
+        "task.return (result (list u32)) (memory $mem \"mem\")",
+        "(param i32 i32)",
+    ),
+    ("task.cancel", "task.cancel", ""),
+    ("context.get", "context.get i32 0", "(result i32)"),
+    ("context.set", "context.set i32 0", "(param i32)"),
+];
 
-/// The exports of the built-ins for the actor's instantiation.
-const BUILTIN_EXPORTS: &str = r#"(export "mem" (memory $mem "mem"))
-      (export "realloc" (func $mem "realloc"))
-      (export "waitable-set.new" (func $ws.new))
-      (export "waitable-set.wait" (func $ws.wait))
-      (export "waitable-set.poll" (func $ws.poll))
-      (export "waitable.join" (func $join))
-      (export "thread.yield" (func $yield))
-      (export "subtask.cancel" (func $subtask.cancel))
-      (export "subtask.drop" (func $subtask.drop))
-      (export "stream.new" (func $stream.new))
-      (export "stream.read" (func $stream.read))
-      (export "stream.write" (func $stream.write))
-      (export "stream.cancel-read" (func $stream.cancel-read))
-      (export "stream.cancel-write" (func $stream.cancel-write))
-      (export "stream.drop-readable" (func $stream.drop-readable))
-      (export "stream.drop-writable" (func $stream.drop-writable))
-      (export "future.new" (func $future.new))
-      (export "future.read" (func $future.read))
-      (export "future.write" (func $future.write))
-      (export "future.cancel-read" (func $future.cancel-read))
-      (export "future.cancel-write" (func $future.cancel-write))
-      (export "future.drop-readable" (func $future.drop-readable))
-      (export "future.drop-writable" (func $future.drop-writable))
-      (export "task.return" (func $task.return))
-      (export "task.cancel" (func $task.cancel))
-      (export "context.get" (func $ctx.get))
-      (export "context.set" (func $ctx.set))"#;
+/// The actor's imports of [`BUILTINS`].
+fn builtin_imports() -> String {
+    BUILTINS
+        .iter()
+        .map(|(name, _, ty)| format!("(import \"\" \"{name}\" (func ${name} {ty}))\n      "))
+        .collect()
+}
+
+/// The definitions of [`BUILTINS`] in a component.
+fn builtin_definitions() -> String {
+    let defs: String = BUILTINS
+        .iter()
+        .map(|(name, def, _)| format!("\n    (core func ${name} (canon {def}))"))
+        .collect();
+    format!("(type $ST (stream u32))\n    (type $FT (future u32)){defs}")
+}
+
+/// The instance of the built-ins and the memory the actor instantiates
+/// with.
+fn builtin_exports() -> String {
+    let exports: String = BUILTINS
+        .iter()
+        .map(|(name, _, _)| format!("\n      (export \"{name}\" (func ${name}))"))
+        .collect();
+    format!(
+        r#"(export "mem" (memory $mem "mem"))
+      (export "realloc" (func $mem "realloc")){exports}"#
+    )
+}
 
 /// The type of `c`'s functions.
 const CALLEE_TYPE: &str = r#"async (param "script" (list u32)) (param "s" (stream u32)) (param "f" (future u32)) (result (list u32))"#;
@@ -681,6 +724,8 @@ pub fn component_text() -> String {
     let memory = crate::component_values::MEMORY_MODULE;
     let callee = actor_module(false);
     let caller = actor_module(true);
+    let builtins = builtin_definitions();
+    let builtin_exports = builtin_exports();
     // The three lifts of an actor function `name` (callback, sync,
     // stackful), exported as `export`.
     let lifts = |ty: &str, prefix: &str| {
@@ -703,17 +748,17 @@ pub fn component_text() -> String {
         r#"(component
   (component $C
     {memory}
-    {BUILTINS}
+    {builtins}
     {callee}
     (core instance $a (instantiate $Actor (with "" (instance
-      {BUILTIN_EXPORTS}))))
+      {builtin_exports}))))
     {c_lifts})
   (component $D
     (import "c-cb" (func $c-cb {CALLEE_TYPE}))
     (import "c-sy" (func $c-sy {CALLEE_TYPE}))
     (import "c-sf" (func $c-sf {CALLEE_TYPE}))
     {memory}
-    {BUILTINS}
+    {builtins}
     (core func $call-cb (canon lower (func $c-cb) async (memory $mem "mem") (realloc (func $mem "realloc"))))
     (core func $call-sy (canon lower (func $c-sy) async (memory $mem "mem") (realloc (func $mem "realloc"))))
     (core func $call-sf (canon lower (func $c-sf) async (memory $mem "mem") (realloc (func $mem "realloc"))))
@@ -722,7 +767,7 @@ pub fn component_text() -> String {
     (core func $scall-sf (canon lower (func $c-sf) (memory $mem "mem") (realloc (func $mem "realloc"))))
     {caller}
     (core instance $a (instantiate $Actor (with "" (instance
-      {BUILTIN_EXPORTS}
+      {builtin_exports}
       (export "call-cb" (func $call-cb))
       (export "call-sy" (func $call-sy))
       (export "call-sf" (func $call-sf))

@@ -29,22 +29,16 @@ pub fn run(case: &Case, mode: NondetMode) -> Outcome {
     };
     let script = Val::List(case.script.iter().map(|w| Val::U32(*w)).collect());
     match func.call(&mut store, &[script]) {
-        Ok(results) => match results.as_slice() {
-            [Val::List(vs)] => {
-                let log: Option<Vec<u32>> = vs
-                    .iter()
-                    .map(|v| match v {
-                        Val::U32(x) => Some(*x),
-                        _ => None,
-                    })
-                    .collect();
-                log.map_or_else(
-                    || Outcome::Rejected(format!("result {vs:?}")),
-                    Outcome::Returned,
-                )
-            }
-            other => Outcome::Rejected(format!("results {other:?}")),
-        },
+        Ok(results) => Outcome::returned(
+            match results.as_slice() {
+                [Val::List(vs)] => Some(vs.as_slice()),
+                _ => None,
+            },
+            |v| match v {
+                Val::U32(x) => Some(*x),
+                _ => None,
+            },
+        ),
         Err(e) => Outcome::Trapped(e.to_string()),
     }
 }

@@ -53,6 +53,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome of a call whose result is `list` (when it is a list),
+    /// with elements read by `u32_of`: the log, or `Rejected` for a result
+    /// of another type.
+    pub fn returned<V: std::fmt::Debug>(
+        list: Option<&[V]>,
+        u32_of: impl Fn(&V) -> Option<u32>,
+    ) -> Outcome {
+        let Some(items) = list else {
+            return Outcome::Rejected("the result is not a list".into());
+        };
+        match items.iter().map(u32_of).collect() {
+            Some(log) => Outcome::Returned(log),
+            None => Outcome::Rejected(format!("result {items:?}")),
+        }
+    }
+
     /// Whether two outcomes agree: the same log, or both trapped.
     pub fn agrees(&self, other: &Outcome) -> bool {
         match (self, other) {

@@ -74,22 +74,16 @@ pub fn run(case: &Case) -> Outcome {
             if let Err(e) = func.call_async(&mut store, &[script], &mut results).await {
                 return Outcome::Trapped(format!("{e:#}"));
             }
-            match &results[0] {
-                Val::List(vs) => {
-                    let log: Option<Vec<u32>> = vs
-                        .iter()
-                        .map(|v| match v {
-                            Val::U32(x) => Some(*x),
-                            _ => None,
-                        })
-                        .collect();
-                    log.map_or_else(
-                        || Outcome::Rejected(format!("result {vs:?}")),
-                        Outcome::Returned,
-                    )
-                }
-                other => Outcome::Rejected(format!("result {other:?}")),
-            }
+            Outcome::returned(
+                match &results[0] {
+                    Val::List(vs) => Some(vs.as_slice()),
+                    _ => None,
+                },
+                |v| match v {
+                    Val::U32(x) => Some(*x),
+                    _ => None,
+                },
+            )
         },
         1_000_000,
     );
