@@ -105,6 +105,15 @@ pub const AVOID_CANCEL_WHILE_YIELDING: bool = true;
 /// once.
 pub const ONE_CALLEE_TASK: bool = true;
 
+/// The filter for the divergence "cancelling a copy that has made
+/// progress" (FUZZING.md; a spec question the official suite also has,
+/// `async/cancel-stream.wast:202` in our expected failures): when a stream
+/// copy has already copied some values (its `COMPLETED` event is pending)
+/// and is then cancelled, definitions.py returns that event (`COMPLETED`
+/// with the progress), Wasmtime 48.0.8 `CANCELLED` with the progress. With
+/// the filter on, `CANCEL-COPY` names future ends only.
+pub const AVOID_CANCEL_AFTER_PARTIAL_COPY: bool = true;
+
 /// A sub-script for a task of `c`, whose slots 0 and 1 hold the readable
 /// stream and future ends; `callback` when it runs in `c.cb`.
 fn callee_script(u: &mut Unstructured<'_>, callback: bool) -> ArbResult<Vec<u32>> {
@@ -117,6 +126,8 @@ fn callee_script(u: &mut Unstructured<'_>, callback: bool) -> ArbResult<Vec<u32>
             4 => s.push(op::POLL),
             5 if !(callback && AVOID_CANCEL_WHILE_YIELDING) => s.push(op::YIELD),
             5 => s.push(op::POLL),
+            // Slot 1 holds the future.
+            6 if AVOID_CANCEL_AFTER_PARTIAL_COPY => s.extend([op::CANCEL_COPY, 1]),
             6 => s.extend([op::CANCEL_COPY, end(u)?]),
             7 => s.extend([op::DROP, end(u)?]),
             8 => s.push(op::RETURN),
@@ -150,6 +161,10 @@ pub fn generate(data: &[u8]) -> ArbResult<Case> {
             8 => script.push(op::YIELD),
             9 => script.extend([op::CANCEL, slot(&mut u)?]),
             10 => script.extend([op::DROP, slot(&mut u)?]),
+            // Slots 4 to 7 hold futures.
+            11 if AVOID_CANCEL_AFTER_PARTIAL_COPY => {
+                script.extend([op::CANCEL_COPY, u.int_in_range(4..=7)?])
+            }
             11 => script.extend([op::CANCEL_COPY, slot(&mut u)?]),
             _ => script.extend([op::LOG, u.int_in_range(0..=99)?]),
         }
