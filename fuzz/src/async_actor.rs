@@ -76,8 +76,6 @@ pub mod style {
     /// Lifted `async` without a callback (stackful): blocks inline and
     /// returns with `task.return`.
     pub const STACKFUL: u32 = 2;
-    /// The export names of `c` and `d` per style.
-    pub const NAMES: [&str; 3] = ["cb", "sy", "sf"];
 }
 
 /// The filter for the Wasmtime divergence "event for an idle stream end"
