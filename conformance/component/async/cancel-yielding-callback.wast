@@ -31,6 +31,12 @@
       (import "" "subtask.cancel" (func $subtask.cancel (param i32) (result i32)))
       (func (export "run") (result i32) (local $r i32)
         (local.set $r (call $f))
+        ;; A YIELD may also end at once (`wait_until` on a condition that
+        ;; holds, outside the deterministic profile): the callee then
+        ;; returns and there is nothing to cancel. Report what the cancel
+        ;; would have reported, so only the other case is tested.
+        (if (i32.eq (i32.and (local.get $r) (i32.const 0xf)) (i32.const 2 (; RETURNED ;)))
+          (then (return (i32.const 4))))
         ;; the callee has yielded: STARTED
         (if (i32.ne (i32.and (local.get $r) (i32.const 0xf)) (i32.const 1 (; STARTED ;)))
           (then unreachable))
