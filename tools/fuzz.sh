@@ -5,6 +5,8 @@
 #   tools/fuzz.sh [SECONDS] [TARGET...]      (default: 60 s, every target)
 #
 # Needs the nightly toolchain and cargo-fuzz (cargo install cargo-fuzz).
+# Targets build without a sanitizer (`--sanitizer none`, FUZZING.md says
+# why: throughput); set FUZZ_SANITIZER=address to get AddressSanitizer back.
 # Inputs that crash land in fuzz/artifacts/TARGET/; once understood and
 # fixed, copy them to fuzz/regressions/TARGET/ so `cargo test` in fuzz/
 # replays them forever.
@@ -12,6 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzz_dir="$root/fuzz"
 seconds="${1:-60}"
+sanitizer="${FUZZ_SANITIZER:-none}"
 shift || true
 command -v cargo-fuzz >/dev/null || { echo "fuzz.sh: cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 1; }
 if [ "$#" -gt 0 ]; then
@@ -28,7 +31,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$fuzz_dir/corpus/$target"
   before=$(count_files "$fuzz_dir/artifacts/$target")
   status=0
-  cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" "$fuzz_dir/corpus/$target" -- \
+  cargo +nightly fuzz run --sanitizer "$sanitizer" --fuzz-dir "$fuzz_dir" "$target" "$fuzz_dir/corpus/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 \
     -print_final_stats=1 >"$log" 2>&1 || status=$?
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1 || true)

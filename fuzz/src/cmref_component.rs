@@ -1,12 +1,16 @@
 //! Running a `component_values` case in cmref.
 
-use cmref_interp::component::{self, Component, Linker, Str, Val};
+use cmref_interp::component::{self, Component, Linker, Resource, ResourceType, Str, Val};
 use cmref_interp::{Config, Engine, Store};
 
 use crate::component_values::{Case, Run, Value};
 use crate::{FUEL, MEMORY_LIMIT};
 
-fn to_val(v: &Value) -> Val {
+/// The cmref value of `v`; handles are of the resource type `r` (cmref's
+/// host holds a handle as its representation, as the spec's values in
+/// transit are).
+fn to_val(v: &Value, r: &ResourceType) -> Val {
+    let to_val = |v: &Value| to_val(v, r);
     match v {
         Value::Bool(x) => Val::Bool(*x),
         Value::S8(x) => Val::S8(*x),
@@ -32,6 +36,8 @@ fn to_val(v: &Value) -> Val {
             Err(v) => Err(v.as_ref().map(|v| Box::new(to_val(v)))),
         }),
         Value::Flags(fs) => Val::Flags(fs.clone()),
+        Value::Own(rep) => Val::Own(Resource { ty: *r, rep: *rep }),
+        Value::Borrow(rep) => Val::Borrow(Resource { ty: *r, rep: *rep }),
     }
 }
 
@@ -72,6 +78,7 @@ fn from_val(v: &Val) -> Result<Value, String> {
             fs.sort();
             Value::Flags(fs)
         }
+        Val::Own(r) => Value::Own(r.rep),
         other => return Err(format!("unexpected value {other:?}")),
     })
 }
@@ -92,20 +99,25 @@ pub fn run(case: &Case) -> Run {
         Ok(i) => i,
         Err(e) => return Run::NotInstantiated(e.to_string()),
     };
-    let args: Vec<Val> = case.args.iter().map(to_val).collect();
-    let mut call = |path: [&str; 2]| -> Result<Value, String> {
+    let mut call = |path: [&str; 2], args: &[Val]| -> Result<Val, String> {
         let func = instance
             .exports()
             .get_func_path(&path)
             .ok_or_else(|| format!("no function {path:?}"))?;
         let _ = store.set_fuel(FUEL);
-        let results = func.call(&mut store, &args).map_err(|e| e.to_string())?;
-        match results.as_slice() {
-            [v] => from_val(v),
-            _ => Err(format!("{} results", results.len())),
+        let mut results = func.call(&mut store, args).map_err(|e| e.to_string())?;
+        match results.pop() {
+            Some(v) if results.is_empty() => Ok(v),
+            _ => Err(format!("{} results", results.len() + 1)),
         }
     };
-    let f = call(["a", "f"]);
-    let g = call(["b", "g"]);
+    // The resource type `r`, from a handle that `a.make` returns.
+    let r = match call(["a", "make"], &[Val::U32(0)]) {
+        Ok(Val::Own(r)) => r.ty,
+        other => return Run::NotInstantiated(format!("`a.make` returned {other:?}")),
+    };
+    let args: Vec<Val> = case.args.iter().map(|v| to_val(v, &r)).collect();
+    let f = call(["a", "f"], &args).and_then(|v| from_val(&v));
+    let g = call(["b", "g"], &args).and_then(|v| from_val(&v));
     Run::Ran { f, g }
 }

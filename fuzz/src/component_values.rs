@@ -16,10 +16,22 @@
 //!   encoding, so a call of `g` lowers into `b`, lifts out of `b`, lowers
 //!   into `a` (transcoding strings between the two encodings) and back.
 //!
+//! - Handles: `a` defines a resource type `r` (`rep i32`) and exports
+//!   `make(rep) -> own<r>` (`resource.new`) and `rep-of(borrow<r>) -> u32`,
+//!   which the hosts use to make handles and read them back. `T` may hold
+//!   `own<r>` and `borrow<r>`; a result cannot hold a borrow, so the result
+//!   carries `u32` in its place ([`result_ty`]) and the echo returns the
+//!   `i32` the callee saw: the representation, since `a` implements `r`.
+//!   Owned handles move into `a`'s table and back out. `b` receives
+//!   borrows as handles of its own table and must drop them before it
+//!   returns, so its code drops the indexes that the spec's `Table.add`
+//!   gives them ([`borrow_indexes`]): a wrong index traps.
+//!
 //! Both engines call `a.f` and `b.g` with the same arguments. A divergence
 //! is a different outcome (a value or a trap) for either call; cmref is
 //! also checked against the identity `(x, p0, p1)` (every float NaN
-//! equals every NaN: the Canonical ABI canonicalises NaNs on lifting).
+//! equals every NaN: the Canonical ABI canonicalises NaNs on lifting;
+//! borrows come back as their representations).
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -55,6 +67,11 @@ pub enum Ty {
     Option(Box<Ty>),
     Result(Option<Box<Ty>>, Option<Box<Ty>>),
     Flags(u32),
+    /// `own<r>` of the resource type `r` that component `a` defines.
+    Own,
+    /// `borrow<r>`: only in parameters; results carry a `u32` in its place
+    /// (see [`result_ty`]).
+    Borrow,
 }
 
 /// A component value, engine-neutral. Floats are bits; equality treats
@@ -86,6 +103,11 @@ pub enum Value {
     Result(Result<Option<Box<Value>>, Option<Box<Value>>>),
     /// Set flags, sorted by name.
     Flags(Vec<String>),
+    /// An owned handle of `r`, by its representation (the host makes it with
+    /// `a.make(rep)` and reads it back with `a.rep-of`).
+    Own(u32),
+    /// A borrowed handle of `r`, by its representation.
+    Borrow(u32),
 }
 
 impl PartialEq for Value {
@@ -117,6 +139,7 @@ impl PartialEq for Value {
             (V::Option(a), V::Option(b)) => a == b,
             (V::Result(a), V::Result(b)) => a == b,
             (V::Flags(a), V::Flags(b)) => a == b,
+            (V::Own(a), V::Own(b)) | (V::Borrow(a), V::Borrow(b)) => a == b,
             _ => false,
         }
     }
@@ -147,7 +170,7 @@ const MAX_STRING: usize = 12;
 
 /// An arbitrary type, at most `MAX_DEPTH` levels deep.
 pub fn arbitrary_ty(u: &mut Unstructured<'_>, depth: u32) -> ArbResult<Ty> {
-    let leaves = 13;
+    let leaves = 15;
     let kinds = if depth >= MAX_DEPTH {
         leaves
     } else {
@@ -168,22 +191,24 @@ pub fn arbitrary_ty(u: &mut Unstructured<'_>, depth: u32) -> ArbResult<Ty> {
         10 => Ty::F64,
         11 => Ty::Char,
         12 => Ty::String,
-        13 => Ty::List(Box::new(arbitrary_ty(u, depth + 1)?)),
-        14 => Ty::FixedList(
+        13 => Ty::Own,
+        14 => Ty::Borrow,
+        15 => Ty::List(Box::new(arbitrary_ty(u, depth + 1)?)),
+        16 => Ty::FixedList(
             Box::new(arbitrary_ty(u, depth + 1)?),
             u.int_in_range(1..=4)?,
         ),
-        15 => Ty::Record(
+        17 => Ty::Record(
             (0..width(u)?)
                 .map(|_| arbitrary_ty(u, depth + 1))
                 .collect::<ArbResult<_>>()?,
         ),
-        16 => Ty::Tuple(
+        18 => Ty::Tuple(
             (0..width(u)?)
                 .map(|_| arbitrary_ty(u, depth + 1))
                 .collect::<ArbResult<_>>()?,
         ),
-        17 => Ty::Variant(
+        19 => Ty::Variant(
             (0..width(u)?)
                 .map(|_| {
                     Ok(if u.arbitrary()? {
@@ -194,9 +219,9 @@ pub fn arbitrary_ty(u: &mut Unstructured<'_>, depth: u32) -> ArbResult<Ty> {
                 })
                 .collect::<ArbResult<_>>()?,
         ),
-        18 => Ty::Enum(u.int_in_range(1..=5)?),
-        19 => Ty::Option(Box::new(arbitrary_ty(u, depth + 1)?)),
-        20 => {
+        20 => Ty::Enum(u.int_in_range(1..=5)?),
+        21 => Ty::Option(Box::new(arbitrary_ty(u, depth + 1)?)),
+        22 => {
             let side = |u: &mut Unstructured<'_>| -> ArbResult<Option<Box<Ty>>> {
                 Ok(if u.arbitrary()? {
                     Some(Box::new(arbitrary_ty(u, depth + 1)?))
@@ -206,7 +231,7 @@ pub fn arbitrary_ty(u: &mut Unstructured<'_>, depth: u32) -> ArbResult<Ty> {
             };
             Ty::Result(side(u)?, side(u)?)
         }
-        21 => Ty::Flags(u.int_in_range(1..=32)?),
+        23 => Ty::Flags(u.int_in_range(1..=32)?),
         _ => Ty::Option(Box::new(Ty::String)),
     })
 }
@@ -291,6 +316,8 @@ pub fn arbitrary_value(u: &mut Unstructured<'_>, ty: &Ty) -> ArbResult<Value> {
                 Err(side(u, err)?)
             })
         }
+        Ty::Own => Value::Own(u.arbitrary()?),
+        Ty::Borrow => Value::Borrow(u.arbitrary()?),
         Ty::Flags(n) => {
             let mut set = Vec::new();
             for i in 0..*n {
@@ -302,6 +329,91 @@ pub fn arbitrary_value(u: &mut Unstructured<'_>, ty: &Ty) -> ArbResult<Value> {
             Value::Flags(set)
         }
     })
+}
+
+/// The type a result carries for a parameter of type `ty`: `ty` with each
+/// `borrow<r>` replaced by `u32`, which has the same size, alignment and
+/// flattening, so the echo returns a borrowed handle as the `i32` the
+/// callee saw: the representation itself when the callee implements `r`
+/// (`lower_borrow`), as `a` does.
+pub fn result_ty(ty: &Ty) -> Ty {
+    let boxed = |t: &Ty| Box::new(result_ty(t));
+    match ty {
+        Ty::Borrow => Ty::U32,
+        Ty::List(t) => Ty::List(boxed(t)),
+        Ty::FixedList(t, n) => Ty::FixedList(boxed(t), *n),
+        Ty::Option(t) => Ty::Option(boxed(t)),
+        Ty::Record(ts) => Ty::Record(ts.iter().map(result_ty).collect()),
+        Ty::Tuple(ts) => Ty::Tuple(ts.iter().map(result_ty).collect()),
+        Ty::Variant(cases) => {
+            Ty::Variant(cases.iter().map(|c| c.as_ref().map(result_ty)).collect())
+        }
+        Ty::Result(ok, err) => Ty::Result(
+            ok.as_ref().map(|t| boxed(t)),
+            err.as_ref().map(|t| boxed(t)),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The value the echo returns for argument `v` (see [`result_ty`]).
+pub fn result_value(v: &Value) -> Value {
+    let boxed = |v: &Option<Box<Value>>| v.as_ref().map(|v| Box::new(result_value(v)));
+    match v {
+        Value::Borrow(rep) => Value::U32(*rep),
+        Value::List(vs) => Value::List(vs.iter().map(result_value).collect()),
+        Value::FixedList(vs) => Value::FixedList(vs.iter().map(result_value).collect()),
+        Value::Tuple(vs) => Value::Tuple(vs.iter().map(result_value).collect()),
+        Value::Record(fs) => Value::Record(
+            fs.iter()
+                .map(|(n, v)| (n.clone(), result_value(v)))
+                .collect(),
+        ),
+        Value::Variant(c, p) => Value::Variant(c.clone(), boxed(p)),
+        Value::Option(o) => Value::Option(boxed(o)),
+        Value::Result(r) => Value::Result(match r {
+            Ok(v) => Ok(boxed(v)),
+            Err(v) => Err(boxed(v)),
+        }),
+        other => other.clone(),
+    }
+}
+
+/// The handles in `v` in the order lowering visits them, `true` for a
+/// borrow. Lowering a call's arguments into a fresh handle table adds
+/// them in this order at indexes 1, 2, ... (`Table.add`, whose free list
+/// is empty), so the `k`-th handle has index `k`.
+fn handles(v: &Value, out: &mut Vec<bool>) {
+    match v {
+        Value::Own(_) => out.push(false),
+        Value::Borrow(_) => out.push(true),
+        Value::List(vs) | Value::FixedList(vs) | Value::Tuple(vs) => {
+            vs.iter().for_each(|v| handles(v, out))
+        }
+        Value::Record(fs) => fs.iter().for_each(|(_, v)| handles(v, out)),
+        Value::Variant(_, Some(v)) | Value::Option(Some(v)) => handles(v, out),
+        Value::Result(Ok(Some(v)) | Err(Some(v))) => handles(v, out),
+        _ => {}
+    }
+}
+
+/// The number of owned and of borrowed handles in `v`.
+pub fn handle_counts(v: &Value) -> (usize, usize) {
+    let mut hs = Vec::new();
+    handles(v, &mut hs);
+    let borrows = hs.iter().filter(|b| **b).count();
+    (hs.len() - borrows, borrows)
+}
+
+/// The indexes of the borrowed handles that lowering `v` into a fresh
+/// instance creates (see [`handles`]).
+pub fn borrow_indexes(v: &Value) -> Vec<u32> {
+    let mut hs = Vec::new();
+    handles(v, &mut hs);
+    (1..)
+        .zip(hs)
+        .filter_map(|(i, borrow)| borrow.then_some(i))
+        .collect()
 }
 
 /// The nominal types of `ty` (records, variants, enums, flags), innermost
@@ -342,6 +454,8 @@ fn ty_text(ty: &Ty, names: &HashMap<String, usize>) -> String {
         Ty::F64 => "f64".into(),
         Ty::Char => "char".into(),
         Ty::String => "string".into(),
+        Ty::Own => "(own $r)".into(),
+        Ty::Borrow => "(borrow $r)".into(),
         Ty::List(t) => format!("(list {})", ty_text(t, names)),
         Ty::FixedList(t, n) => format!("(list {} {n})", ty_text(t, names)),
         Ty::Tuple(ts) => {
@@ -399,7 +513,7 @@ fn nominal_definition(ty: &Ty, names: &HashMap<String, usize>) -> String {
 
 /// A core module with a memory and a bump `realloc` that grows the memory
 /// as needed and keeps the old contents when it moves a block.
-const MEMORY_MODULE: &str = r#"(core module $Mem
+pub(crate) const MEMORY_MODULE: &str = r#"(core module $Mem
     (memory (export "mem") 1)
     (global $bump (mut i32) (i32.const 16))
     (func (export "realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $new_size i32) (result i32)
@@ -417,10 +531,14 @@ const MEMORY_MODULE: &str = r#"(core module $Mem
       (local.get $p)))
   (core instance $mem (instantiate $Mem))"#;
 
-/// The component text for `ty` with the encodings of `a` and `b`.
-pub fn component_text(ty: &Ty, a: Encoding, b: Encoding) -> String {
+/// The component text for `ty` with the encodings of `a` and `b`; `b.g`
+/// drops the borrowed handles at `borrows` after its call of `f` (a task
+/// must drop every borrow it received before it returns).
+pub fn component_text(ty: &Ty, a: Encoding, b: Encoding, borrows: &[u32]) -> String {
+    let rty = result_ty(ty);
     let mut nominal = Vec::new();
     nominal_types(ty, &mut nominal);
+    nominal_types(&rty, &mut nominal);
     let mut names = HashMap::new();
     let mut defs = Vec::new();
     for (i, t) in nominal.iter().enumerate() {
@@ -431,7 +549,14 @@ pub fn component_text(ty: &Ty, a: Encoding, b: Encoding) -> String {
     let params: String = std::iter::once(format!("(param \"x\" {t})"))
         .chain((0..16).map(|i| format!(" (param \"p{i}\" u64)")))
         .collect();
-    let sig = format!("{params} (result (tuple {t} u64 u64))");
+    let sig = format!(
+        "{params} (result (tuple {} u64 u64))",
+        ty_text(&rty, &names)
+    );
+    let drops: String = borrows
+        .iter()
+        .map(|i| format!("\n        (call $drop (i32.const {i}))"))
+        .collect();
     let exported: String = defs
         .iter()
         .enumerate()
@@ -454,29 +579,42 @@ pub fn component_text(ty: &Ty, a: Encoding, b: Encoding) -> String {
     format!(
         r#"(component
   (component $A
+    (type $r' (resource (rep i32)))
+    (export $r "r" (type $r'))
 {exported}    {MEMORY_MODULE}
     (core module $Echo (func (export "echo") (param i32) (result i32) (local.get 0)))
     (core instance $e (instantiate $Echo))
+    (core func $new (canon resource.new $r'))
+    (core module $Make
+      (import "" "new" (func $new (param i32) (result i32)))
+      (func (export "make") (param i32) (result i32) (call $new (local.get 0))))
+    (core instance $mk (instantiate $Make (with "" (instance (export "new" (func $new))))))
+    (func (export "make") (param "rep" u32) (result (own $r)) (canon lift (core func $mk "make")))
+    (func (export "rep-of") (param "x" (borrow $r)) (result u32) (canon lift (core func $e "echo")))
     (func $f {sig}
       (canon lift (core func $e "echo") (memory $mem "mem") (realloc (func $mem "realloc")) {ea}))
     (export "f" (func $f)))
   (component $B
+    (import "r" (type $r (sub resource)))
 {imported}    (import "f" (func $f {sig}))
     {MEMORY_MODULE}
     (core func $fl (canon lower (func $f) (memory $mem "mem") (realloc (func $mem "realloc")) {eb}))
+    (core func $drop (canon resource.drop $r))
     (core module $Main
       (import "" "f" (func $f (param i32 i32)))
       (import "" "realloc" (func $realloc (param i32 i32 i32 i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
       (func (export "g") (param i32) (result i32) (local $r i32)
         (local.set $r (call $realloc (i32.const 0) (i32.const 0) (i32.const 8) (i32.const 8192)))
-        (call $f (local.get 0) (local.get $r))
+        (call $f (local.get 0) (local.get $r)){drops}
         (local.get $r)))
-    (core instance $main (instantiate $Main (with "" (instance (export "f" (func $fl)) (export "realloc" (func $mem "realloc"))))))
+    (core instance $main (instantiate $Main (with "" (instance (export "f" (func $fl)) (export "realloc" (func $mem "realloc")) (export "drop" (func $drop))))))
     (func $g {sig}
       (canon lift (core func $main "g") (memory $mem "mem") (realloc (func $mem "realloc")) {eb}))
     (export "g" (func $g)))
   (instance $a (instantiate $A))
-{aliases}  (instance $b (instantiate $B{withs} (with "f" (func $a "f"))))
+  (alias export $a "r" (type $ar))
+{aliases}  (instance $b (instantiate $B (with "r" (type $ar)){withs} (with "f" (func $a "f"))))
   (export "a" (instance $a))
   (export "b" (instance $b)))
 "#
@@ -502,7 +640,7 @@ pub fn generate(data: &[u8]) -> ArbResult<Case> {
     for _ in 0..16 {
         args.push(Value::U64(u.arbitrary()?));
     }
-    let text = component_text(&ty, a, b);
+    let text = component_text(&ty, a, b, &borrow_indexes(&args[0]));
     // A text that does not parse is a bug of this generator: a finding.
     let wasm = match wat::parse_str(&text) {
         Ok(wasm) => wasm,
@@ -542,7 +680,11 @@ pub fn check(data: &[u8]) -> Result<usize, String> {
             case.ty, case.args[0], case.text
         ))
     };
-    let expected = Value::Tuple(case.args[..3].to_vec());
+    let expected = Value::Tuple(vec![
+        result_value(&case.args[0]),
+        case.args[1].clone(),
+        case.args[2].clone(),
+    ]);
     match (&ours, &theirs) {
         (Run::Ran { f, g }, Run::Ran { f: f2, g: g2 }) => {
             // Values must be equal; traps count as alike whatever they say.

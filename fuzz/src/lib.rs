@@ -1,14 +1,18 @@
-//! Fuzzing cmref: differential targets against Wasmtime (core modules and
-//! component values) and a never-crash target. Each target's logic lives here so that the libFuzzer binaries
+//! Fuzzing cmref: differential targets against Wasmtime (core modules,
+//! component values and async programs) and a never-crash target. Each target's logic lives here so that the libFuzzer binaries
 //! (`fuzz_targets/`) and the regression replay (`tests/replay.rs`, a plain
 //! `cargo test`) run exactly the same code.
 
+pub mod async_actor;
+pub mod cmref_async;
 pub mod cmref_component;
 pub mod cmref_side;
+pub mod component_async;
 pub mod component_values;
 pub mod core_differential;
 pub mod never_crash;
 pub mod values;
+pub mod wasmtime_async;
 pub mod wasmtime_component;
 pub mod wasmtime_side;
 

@@ -2,14 +2,20 @@
 //! component `Val` API.
 
 use std::sync::OnceLock;
-use wasmtime::component::{Component, Linker, Val};
+use wasmtime::component::{Component, Func, Instance, Linker, Val};
 
 use wasmtime::{Config, Engine, OptLevel, Store};
 
 use crate::component_values::{Case, Run, Value};
 
-fn to_val(v: &Value) -> Val {
-    match v {
+/// The Wasmtime value of `v`; `handle` makes a handle of `r` with a given
+/// representation (through `a.make`).
+fn to_val(v: &Value, handle: &mut dyn FnMut(u32) -> Result<Val, String>) -> Result<Val, String> {
+    let mut to_val = |v: &Value| to_val(v, handle);
+    let mut boxed = |v: &Option<Box<Value>>| -> Result<Option<Box<Val>>, String> {
+        v.as_ref().map(|v| to_val(v).map(Box::new)).transpose()
+    };
+    Ok(match v {
         Value::Bool(x) => Val::Bool(*x),
         Value::S8(x) => Val::S8(*x),
         Value::U8(x) => Val::U8(*x),
@@ -23,23 +29,33 @@ fn to_val(v: &Value) -> Val {
         Value::F64(x) => Val::Float64(f64::from_bits(*x)),
         Value::Char(x) => Val::Char(*x),
         Value::String(s) => Val::String(s.clone()),
-        Value::List(vs) => Val::List(vs.iter().map(to_val).collect()),
-        Value::FixedList(vs) => Val::FixedLengthList(vs.iter().map(to_val).collect()),
-        Value::Record(fs) => Val::Record(fs.iter().map(|(n, v)| (n.clone(), to_val(v))).collect()),
-        Value::Tuple(vs) => Val::Tuple(vs.iter().map(to_val).collect()),
-        Value::Variant(c, p) => Val::Variant(c.clone(), p.as_ref().map(|v| Box::new(to_val(v)))),
+        Value::List(vs) => Val::List(vs.iter().map(to_val).collect::<Result<_, _>>()?),
+        Value::FixedList(vs) => {
+            Val::FixedLengthList(vs.iter().map(to_val).collect::<Result<_, _>>()?)
+        }
+        Value::Record(fs) => Val::Record(
+            fs.iter()
+                .map(|(n, v)| Ok((n.clone(), to_val(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        Value::Tuple(vs) => Val::Tuple(vs.iter().map(to_val).collect::<Result<_, _>>()?),
+        Value::Variant(c, p) => Val::Variant(c.clone(), boxed(p)?),
         Value::Enum(c) => Val::Enum(c.clone()),
-        Value::Option(o) => Val::Option(o.as_ref().map(|v| Box::new(to_val(v)))),
+        Value::Option(o) => Val::Option(boxed(o)?),
         Value::Result(r) => Val::Result(match r {
-            Ok(v) => Ok(v.as_ref().map(|v| Box::new(to_val(v)))),
-            Err(v) => Err(v.as_ref().map(|v| Box::new(to_val(v)))),
+            Ok(v) => Ok(boxed(v)?),
+            Err(v) => Err(boxed(v)?),
         }),
         Value::Flags(fs) => Val::Flags(fs.clone()),
-    }
+        Value::Own(rep) | Value::Borrow(rep) => handle(*rep)?,
+    })
 }
 
-fn from_val(v: &Val) -> Result<Value, String> {
-    let boxed = |v: &Option<Box<Val>>| -> Result<Option<Box<Value>>, String> {
+/// The neutral value of `v`; `rep_of` reads a handle's representation
+/// (through `a.rep-of`).
+fn from_val(v: &Val, rep_of: &mut dyn FnMut(&Val) -> Result<u32, String>) -> Result<Value, String> {
+    let mut from_val = |v: &Val| from_val(v, rep_of);
+    let mut boxed = |v: &Option<Box<Val>>| -> Result<Option<Box<Value>>, String> {
         v.as_ref().map(|v| from_val(v).map(Box::new)).transpose()
     };
     Ok(match v {
@@ -57,14 +73,14 @@ fn from_val(v: &Val) -> Result<Value, String> {
         Val::Char(x) => Value::Char(*x),
         Val::String(s) => Value::String(s.clone()),
         Val::List(vs) | Val::FixedLengthList(vs) => {
-            Value::List(vs.iter().map(from_val).collect::<Result<_, _>>()?)
+            Value::List(vs.iter().map(&mut from_val).collect::<Result<_, _>>()?)
         }
         Val::Record(fs) => Value::Record(
             fs.iter()
                 .map(|(n, v)| Ok((n.clone(), from_val(v)?)))
                 .collect::<Result<_, String>>()?,
         ),
-        Val::Tuple(vs) => Value::Tuple(vs.iter().map(from_val).collect::<Result<_, _>>()?),
+        Val::Tuple(vs) => Value::Tuple(vs.iter().map(&mut from_val).collect::<Result<_, _>>()?),
         Val::Variant(c, p) => Value::Variant(c.clone(), boxed(p)?),
         Val::Enum(c) => Value::Enum(c.clone()),
         Val::Option(o) => Value::Option(boxed(o)?),
@@ -77,6 +93,7 @@ fn from_val(v: &Val) -> Result<Value, String> {
             fs.sort();
             Value::Flags(fs)
         }
+        Val::Resource(_) => Value::Own(rep_of(v)?),
         other => return Err(format!("unexpected value {other:?}")),
     })
 }
@@ -95,6 +112,22 @@ fn engine() -> Option<&'static Engine> {
         .as_ref()
 }
 
+/// The function `outer.name` of `instance`.
+fn func(
+    store: &mut Store<()>,
+    instance: &Instance,
+    outer: &str,
+    name: &str,
+) -> Result<Func, String> {
+    let index = instance
+        .get_export_index(&mut *store, None, outer)
+        .and_then(|i| instance.get_export_index(&mut *store, Some(&i), name))
+        .ok_or_else(|| format!("no function {outer}.{name}"))?;
+    instance
+        .get_func(&mut *store, index)
+        .ok_or_else(|| format!("{outer}.{name} is not a function"))
+}
+
 pub fn run(case: &Case) -> Run {
     let Some(engine) = engine() else {
         return Run::Rejected("the Wasmtime engine could not be created".into());
@@ -108,21 +141,37 @@ pub fn run(case: &Case) -> Run {
         Ok(i) => i,
         Err(e) => return Run::NotInstantiated(format!("{e:#}")),
     };
-    let args: Vec<Val> = case.args.iter().map(to_val).collect();
-    let mut call = |outer: &str, name: &str| -> Result<Value, String> {
-        let index = instance
-            .get_export_index(&mut store, None, outer)
-            .and_then(|i| instance.get_export_index(&mut store, Some(&i), name))
-            .ok_or_else(|| format!("no function {outer}.{name}"))?;
-        let func = instance
-            .get_func(&mut store, index)
-            .ok_or_else(|| format!("{outer}.{name} is not a function"))?;
-        let mut results = vec![Val::Bool(false)];
-        func.call(&mut store, &args, &mut results)
-            .map_err(|e| format!("{e:#}"))?;
-        from_val(&results[0])
+    let funcs = ["f", "make", "rep-of"].map(|name| func(&mut store, &instance, "a", name));
+    let [Ok(f), Ok(make), Ok(rep_of)] = funcs else {
+        return Run::NotInstantiated(format!("the exports of `a`: {funcs:?}"));
     };
-    let f = call("a", "f");
-    let g = call("b", "g");
+    let g = match func(&mut store, &instance, "b", "g") {
+        Ok(g) => g,
+        Err(e) => return Run::NotInstantiated(e),
+    };
+    let call = |store: &mut Store<()>, f: Func, args: &[Val]| -> Result<Val, String> {
+        let mut results = vec![Val::Bool(false)];
+        f.call(&mut *store, args, &mut results)
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(results.pop().expect("one result"))
+    };
+    // Arguments are made afresh for each call: owned handles move.
+    let run = |store: &mut Store<()>, func: Func| -> Result<Value, String> {
+        let args = case
+            .args
+            .iter()
+            .map(|v| to_val(v, &mut |rep| call(store, make, &[Val::U32(rep)])))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = call(store, func, &args)?;
+        from_val(
+            &result,
+            &mut |h| match call(store, rep_of, std::slice::from_ref(h))? {
+                Val::U32(rep) => Ok(rep),
+                other => Err(format!("`rep-of` returned {other:?}")),
+            },
+        )
+    };
+    let f = run(&mut store, f);
+    let g = run(&mut store, g);
     Run::Ran { f, g }
 }

@@ -60,6 +60,14 @@ fn trap_class(t: Trap) -> Option<TrapClass> {
     })
 }
 
+/// Whether an error is a resource limit rather than a trap the spec
+/// defines.
+fn is_limit(e: &wasmtime::Error) -> bool {
+    e.is::<GcHeapOutOfMemory<()>>()
+        || e.downcast_ref::<Trap>()
+            .is_some_and(|t| trap_class(*t).is_none())
+}
+
 fn outcome(store: &mut Store<StoreLimits>, result: wasmtime::Result<Vec<Val>>) -> CallOutcome {
     match result {
         Ok(vals) => CallOutcome::Returned(vals.iter().map(from_val).collect()),
@@ -117,6 +125,10 @@ pub fn run(case: &Case) -> Run {
     let _ = store.set_fuel(FUEL);
     let instance = match Instance::new(&mut store, &module, &[]) {
         Ok(i) => i,
+        // A limit the engines bound differently (fuel, GC heap), as on
+        // cmref's side: e.g. a table's initialiser allocating a huge array
+        // (Wasmtime charges fuel for it).
+        Err(e) if is_limit(&e) => return Run::LimitReached(format!("{e:#}")),
         Err(e) => return Run::NotInstantiated(e.to_string()),
     };
     let mut calls = Vec::new();

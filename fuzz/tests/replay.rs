@@ -113,15 +113,65 @@ fn component_values_regressions() {
 
 #[test]
 fn component_values_smoke() {
+    use cmref_fuzz::component_values::{check, generate, handle_counts};
     let mut compared_calls = 0;
+    // Compared calls whose argument holds owned, borrowed handles.
+    let (mut with_own, mut with_borrow) = (0, 0);
     for data in smoke_inputs(200, 2048, 4) {
-        match cmref_fuzz::component_values::check(&data) {
-            Ok(calls) => compared_calls += calls,
+        match check(&data) {
+            Ok(calls) => {
+                compared_calls += calls;
+                if calls > 0 {
+                    let (own, borrow) = handle_counts(&generate(&data).unwrap().args[0]);
+                    with_own += usize::from(own > 0) * calls;
+                    with_borrow += usize::from(borrow > 0) * calls;
+                }
+            }
             Err(d) => panic!("{d}"),
         }
     }
     assert!(
         compared_calls >= 360,
         "only {compared_calls} calls compared"
+    );
+    assert!(with_own >= 20, "only {with_own} calls passed owned handles");
+    assert!(
+        with_borrow >= 12,
+        "only {with_borrow} calls passed borrowed handles"
+    );
+}
+
+#[test]
+fn component_async_regressions() {
+    for (name, data) in inputs("component_async") {
+        if let Err(d) = cmref_fuzz::component_async::check(&data) {
+            panic!("{name}: {d}");
+        }
+    }
+}
+
+/// Guards `component_async` against becoming vacuous: the programs run to
+/// completion in both engines and their logs are compared.
+#[test]
+fn component_async_smoke() {
+    let (mut compared, mut returned, mut seeded) = (0, 0, 0);
+    for data in smoke_inputs(300, 256, 5) {
+        match cmref_fuzz::component_async::check(&data) {
+            Ok(Some(v)) => {
+                compared += 1;
+                returned += usize::from(v.returned);
+                seeded += usize::from(v.seed.is_some());
+            }
+            Ok(None) => {}
+            Err(d) => panic!("{d}"),
+        }
+    }
+    // Both engines must really run the programs to completion: most
+    // return a log (at the time of writing 300 compared, 284 returned, none
+    // needing a seed).
+    assert!(compared >= 250, "only {compared} programs compared");
+    assert!(
+        returned >= 200,
+        "only {returned} programs returned a log ({seeded} matched under a seed)"
     );
 }
