@@ -102,9 +102,22 @@ impl HostFuture for Countdown {
 /// polls (never, for `u32::MAX`), calls `export`, and returns its result
 /// and how often the host future was polled.
 fn call(export: &str, polls_needed: u32, cancellable: bool) -> (Result<Vec<Val>, String>, u32) {
+    call_traced(export, polls_needed, cancellable, None)
+}
+
+/// [`call`], writing the store's trace to `trace`.
+fn call_traced(
+    export: &str,
+    polls_needed: u32,
+    cancellable: bool,
+    trace: Option<&TraceBuffer>,
+) -> (Result<Vec<Val>, String>, u32) {
     let engine = Engine::new(Config::default().features(component::features()));
     let component = Component::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
     let mut store = Store::new(&engine);
+    if let Some(buf) = trace {
+        store.set_trace(Some(Box::new(buf.clone())));
+    }
     let polls = Arc::new(AtomicU32::new(0));
     let mut linker = Linker::new();
     let counter = polls.clone();
@@ -191,29 +204,8 @@ fn ready_results_resolve_at_once_and_wrong_results_are_api_errors() {
 
 #[test]
 fn the_trace_shows_the_pending_host_call() {
-    let engine = Engine::new(Config::default().features(component::features()));
-    let component = Component::new(&engine, &wat::parse_str(WAT).unwrap()).unwrap();
-    let mut store = Store::new(&engine);
     let buf = TraceBuffer::new();
-    store.set_trace(Some(Box::new(buf.clone())));
-    let polls = Arc::new(AtomicU32::new(0));
-    let mut linker = Linker::new();
-    linker
-        .root()
-        .func_new_async("slow", move |_, args| {
-            let [Val::U32(x)] = args else {
-                return Err(Trap::host("slow takes one u32"));
-            };
-            Ok(HostCall::Pending(Box::new(Countdown {
-                x: *x,
-                polls_needed: 3,
-                polls: polls.clone(),
-                cancellable: false,
-            })))
-        })
-        .unwrap();
-    let instance = linker.instantiate(&mut store, &component).unwrap();
-    let r = instance.get_func("run").unwrap().call(&mut store, &[]);
+    let (r, _) = call_traced("run", 3, false, Some(&buf));
     assert_eq!(r.unwrap(), vec![Val::U32(1021)]);
     let text = buf.contents();
     let order: Vec<&str> = ["host.call", "host.pending", "thread.wait", "host.return"]

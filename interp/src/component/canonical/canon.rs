@@ -348,21 +348,21 @@ pub(crate) fn canon_lift(
             "the `gc` canonical option (the GC Canonical ABI)".into(),
         ));
     }
-    let caller_desc = match &caller {
-        CallerSide::Host { .. } => "host".to_string(),
-        CallerSide::Lower(s) => format!("subtask {}", s.0),
-    };
     let task = TaskId(store.component.tasks.insert(Task::new(
         sig.clone(),
         opts.clone(),
         inst,
         caller,
     )));
-    store.trace(|_| {
+    store.trace(|store| {
+        let caller = match store.component.tasks.get(task.0).map(|t| &t.caller) {
+            Ok(CallerSide::Lower(s)) => format!("subtask {}", s.0),
+            _ => "host".to_string(),
+        };
         Event::new("task.new")
             .num("task", task.0)
             .num("inst", inst.0)
-            .str("caller", &caller_desc)
+            .str("caller", &caller)
             .bool("async", sig.ft.async_)
             .bool("callback", opts.callback.is_some())
     });

@@ -581,10 +581,9 @@ impl Task {
         task: TaskId,
         caller: Option<InstanceId>,
     ) -> Result<()> {
-        let Ok(t) = store.component.tasks.get(task.0) else {
+        let Ok(state) = store.component.tasks.get(task.0).map(|t| t.state) else {
             return Ok(());
         };
-        let state = t.state;
         store.trace(|_| {
             Event::new("task.request-cancellation")
                 .num("task", task.0)
