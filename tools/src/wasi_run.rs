@@ -19,6 +19,10 @@ pub struct WasiOptions {
     pub dirs: Vec<String>,
     pub seed: Option<u64>,
     pub deterministic: bool,
+    /// The component is a wasip1 module wrapped by [`adapt_module`]
+    /// keeping the exit status: its `proc_exit` is served by
+    /// [`add_proc_exit`].
+    pub adapted: bool,
 }
 
 /// The guest's context: the host's stdio, the given arguments, variables
@@ -57,18 +61,43 @@ pub fn imports_wasip1(wasm: &[u8]) -> bool {
     })
 }
 
+/// The interface a wrapped wasip1 module's `proc_exit` import becomes.
+pub const PROC_EXIT_INTERFACE: &str = "cmref:wasip1/exit";
+
+/// Its WIT: `proc_exit`'s own signature, so the status passes whole.
+const PROC_EXIT_WIT: &str = "package cmref:wasip1;
+interface exit { proc-exit: func(status: u32); }
+world proc-exit { import exit; }
+";
+
+fn adapt_error(e: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!("cannot adapt the wasip1 module: {e:#}"))
+}
+
 /// Wraps a wasip1 command module into a component with the preview1
 /// adapter (it implements `wasi_snapshot_preview1` on WASI 0.2 and exports
 /// `wasi:cli/run`).
-pub fn adapt_module(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+///
+/// The adapter's `proc_exit(N)` calls `wasi:cli/exit.exit`, which carries
+/// only success or failure, so every nonzero status arrives as 1, as it
+/// does from any runtime running the adapted component; Wasmtime running
+/// the module itself keeps N. With `keep_exit_status` the module's
+/// `proc_exit` import is renamed first to [`PROC_EXIT_INTERFACE`]'s
+/// `proc-exit` (declared by an embedded world), which the runner serves
+/// with [`add_proc_exit`]; everything else goes through the adapter. That
+/// component runs only where `proc-exit` is provided.
+pub fn adapt_module(wasm: &[u8], keep_exit_status: bool) -> Result<Vec<u8>, Error> {
     use wasi_preview1_component_adapter_provider::{
         WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
     };
-    fn adapt(e: impl std::fmt::Display) -> Error {
-        Error::Invalid(format!("cannot adapt the wasip1 module: {e:#}"))
-    }
+    let adapt = adapt_error;
+    let module = if keep_exit_status {
+        rename_proc_exit(wasm)?
+    } else {
+        wasm.to_vec()
+    };
     wit_component::ComponentEncoder::default()
-        .module(wasm)
+        .module(&module)
         .map_err(adapt)?
         .adapter(
             WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
@@ -78,6 +107,85 @@ pub fn adapt_module(wasm: &[u8]) -> Result<Vec<u8>, Error> {
         .validate(true)
         .encode()
         .map_err(adapt)
+}
+
+/// `wasm` with its `wasi_snapshot_preview1.proc_exit` import (if any)
+/// renamed to `proc-exit` of [`PROC_EXIT_INTERFACE`], and the world that
+/// declares it embedded.
+fn rename_proc_exit(wasm: &[u8]) -> Result<Vec<u8>, Error> {
+    use wasm_encoder::reencode::{Error as ReError, Reencode};
+
+    struct Rename {
+        renamed: bool,
+    }
+    impl Reencode for Rename {
+        type Error = std::convert::Infallible;
+
+        fn parse_imports(
+            &mut self,
+            section: &mut wasm_encoder::ImportSection,
+            imports: wasmparser::Imports<'_>,
+        ) -> Result<(), ReError<Self::Error>> {
+            let flat: Vec<(&str, &str, wasmparser::TypeRef)> = match imports {
+                wasmparser::Imports::Single(_, i) => vec![(i.module, i.name, i.ty)],
+                wasmparser::Imports::Compact1 { module, items } => items
+                    .into_iter()
+                    .map(|i| i.map(|i| (module, i.name, i.ty)))
+                    .collect::<wasmparser::Result<_>>()?,
+                wasmparser::Imports::Compact2 { module, ty, names } => names
+                    .into_iter()
+                    .map(|n| n.map(|n| (module, n, ty)))
+                    .collect::<wasmparser::Result<_>>()?,
+            };
+            for (module, name, ty) in flat {
+                let ty = self.entity_type(ty)?;
+                if (module, name) == ("wasi_snapshot_preview1", "proc_exit") {
+                    self.renamed = true;
+                    section.import(PROC_EXIT_INTERFACE, "proc-exit", ty);
+                } else {
+                    section.import(module, name, ty);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut rename = Rename { renamed: false };
+    let mut module = wasm_encoder::Module::new();
+    rename
+        .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
+        .map_err(adapt_error)?;
+    let mut bytes = module.finish();
+    if rename.renamed {
+        let mut resolve = wit_parser::Resolve::default();
+        let pkg = resolve
+            .push_str("cmref-wasip1-exit.wit", PROC_EXIT_WIT)
+            .map_err(adapt_error)?;
+        let world = resolve
+            .select_world(&[pkg], Some("proc-exit"))
+            .map_err(adapt_error)?;
+        wit_component::embed_component_metadata(
+            &mut bytes,
+            &resolve,
+            world,
+            wit_component::StringEncoding::UTF8,
+        )
+        .map_err(adapt_error)?;
+    }
+    Ok(bytes)
+}
+
+/// Serves a wrapped wasip1 module's `proc_exit` (see [`adapt_module`]):
+/// the guest exits with the low 8 bits of its status, as a process does.
+pub fn add_proc_exit(linker: &mut cmref_interp::component::Linker) -> Result<(), Error> {
+    linker
+        .root()
+        .instance(PROC_EXIT_INTERFACE)?
+        .func_new("proc-exit", |store, args| match args.first() {
+            Some(Val::U32(status)) => Err(cmref_interp::wasi::exit_with(store, *status as u8)),
+            _ => Err(cmref_interp::Trap::host("proc-exit: expected a u32 status")),
+        })?;
+    Ok(())
 }
 
 /// The `run` function of an exported `wasi:cli/run@0.2.x` or `@0.3.x`

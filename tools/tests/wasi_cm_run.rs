@@ -1,6 +1,6 @@
-//! `cm-run` on hand-written WASI 0.2 components: exit codes, `--invoke`
-//! with WASI imports, seeds, and the error naming an import the host does
-//! not provide.
+//! `cm-run` on hand-written WASI 0.2 components: a hello-world command,
+//! exit codes, `--invoke` with WASI imports, seeds, and the error naming
+//! an import the host does not provide.
 
 use std::process::Command;
 
@@ -94,4 +94,14 @@ fn an_import_the_host_lacks_is_named() {
     let (code, _, err) = cm_run(wat, "random1.wat", &[]);
     assert_eq!(code, 1);
     assert!(err.contains("wasi:random/random@1.0.0"), "{err}");
+}
+
+#[test]
+fn a_hand_written_0_2_command_writes_to_stdout() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasi/p2/hello.wat");
+    let wat = std::fs::read_to_string(file).unwrap();
+    assert_eq!(
+        cm_run(&wat, "p2-hello.wat", &[]),
+        (0, "hello, world\n".into(), String::new())
+    );
 }

@@ -1,6 +1,7 @@
 //! `cm-run` on hand-written WASI 0.3 commands (`tools/tests/wasi/p3/`):
-//! stdout and stdin as streams, monotonic waits, exit codes, and 0.2 and
-//! 0.3 imports served together, with byte-exact output.
+//! stdout and stdin as streams, monotonic waits, files and directories
+//! through streams, exit codes, and 0.2 and 0.3 imports served together,
+//! with byte-exact output.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,24 @@ fn cm_run(args: &[&str], file: &Path, stdin: &[u8]) -> (i32, Vec<u8>, String) {
         out.stdout,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The sizes of the host's writes into streams (`host.copy.write`) in a
+/// trace, of the lines that also contain `also`.
+fn host_write_sizes(trace: &Path, also: &str) -> Vec<u64> {
+    std::fs::read_to_string(trace)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"event\":\"host.copy.write\"") && l.contains(also))
+        .filter_map(|l| {
+            l.split("\"n\":")
+                .nth(1)?
+                .split(['}', ','])
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect()
 }
 
 #[test]
@@ -102,21 +121,7 @@ fn a_huge_read_gets_bounded_chunks() {
     assert!(out == big, "{} bytes out", out.len());
     // The host's writes into stdin's stream (the first shared state
     // made), as the trace shows them.
-    let text = std::fs::read_to_string(&trace).unwrap();
-    let sizes: Vec<u64> = text
-        .lines()
-        .filter(|l| {
-            l.contains("\"event\":\"host.copy.write\"") && l.contains("\"writable stream end 0\"")
-        })
-        .filter_map(|l| {
-            l.split("\"n\":")
-                .nth(1)?
-                .split(['}', ','])
-                .next()?
-                .parse()
-                .ok()
-        })
-        .collect();
+    let sizes = host_write_sizes(&trace, "\"writable stream end 0\"");
     assert!(sizes.len() >= 5, "{sizes:?}");
     assert!(sizes.iter().all(|n| *n <= 64 * 1024), "{sizes:?}");
 }
@@ -220,4 +225,84 @@ fn the_trace_shows_the_hosts_stream_copies() {
             "{e} in {text}"
         );
     }
+}
+
+/// A fresh, empty directory under the test target's temporary directory.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("wasi-p3")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What files.wat prints after the file's contents and the listing.
+const REFUSALS: &str = "open ../escape: not-permitted\n\
+                        open missing.txt: no-entry\n\
+                        write directory: is-directory\n";
+
+#[test]
+fn files_are_written_read_and_listed_through_streams() {
+    let dir = fresh_dir("files");
+    let preopen = format!("{}::.", dir.display());
+    let (code, out, err) = cm_run(&["--dir", &preopen], &p3("files.wat"), b"");
+    assert_eq!((code, err.as_str()), (0, ""));
+    let expected = format!(
+        "read write-only: bad-descriptor\n\
+         hello file\nappended\n\
+         out.txt\n\
+         size 20\n\
+         {REFUSALS}"
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    assert_eq!(
+        std::fs::read(dir.join("out.txt")).unwrap(),
+        b"hello file\nappended\n"
+    );
+    assert!(!dir.parent().unwrap().join("escape").exists());
+}
+
+#[test]
+fn a_big_file_streams_through_in_bounded_chunks() {
+    // files.wat on big.bin, which exists: it is not truncated, so the
+    // write at offset 0 overwrites its first 11 bytes and the append
+    // adds 9; then all of it goes to stdout, file stream to stdout stream.
+    let text = std::fs::read_to_string(p3("files.wat"))
+        .unwrap()
+        .replace("\"out.txt\"", "\"big.bin\"")
+        .replace("(i32.const 9 (; create|truncate ;))", "(i32.const 1)");
+    assert!(text.contains("\"big.bin\"") && !text.contains("create|truncate"));
+    let dir = fresh_dir("big");
+    let file = dir.parent().unwrap().join("files-big.wat");
+    std::fs::write(&file, text).unwrap();
+    let mut content: Vec<u8> = (0..200_003u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(dir.join("big.bin"), &content).unwrap();
+    content[..11].copy_from_slice(b"hello file\n");
+    content.extend_from_slice(b"appended\n");
+
+    let trace = dir.parent().unwrap().join("files-big.trace.jsonl");
+    let preopen = format!("{}::.", dir.display());
+    let args = ["--dir", &preopen, "--trace", trace.to_str().unwrap()];
+    let (code, out, err) = cm_run(&args, &file, b"");
+    assert_eq!((code, err.as_str()), (0, ""));
+    let mut expected = b"read write-only: bad-descriptor\n".to_vec();
+    expected.extend_from_slice(&content);
+    expected.extend_from_slice(format!("big.bin\nsize {}\n{REFUSALS}", content.len()).as_bytes());
+    assert!(out == expected, "{} bytes out", out.len());
+    assert!(std::fs::read(dir.join("big.bin")).unwrap() == content);
+    // The host wrote the file into its stream in several copies, none
+    // over 64 KiB.
+    let sizes = host_write_sizes(&trace, "");
+    assert!(sizes.iter().filter(|n| **n > 1).count() >= 4, "{sizes:?}");
+    assert!(sizes.iter().all(|n| *n <= 64 * 1024), "{sizes:?}");
+}
+
+#[test]
+fn without_dir_there_is_no_filesystem() {
+    // files.wat finds no preopened directory and stops (unreachable).
+    let (code, out, err) = cm_run(&[], &p3("files.wat"), b"");
+    assert_ne!(code, 0);
+    assert_eq!(out, b"");
+    assert!(err.contains("unreachable"), "{err}");
 }

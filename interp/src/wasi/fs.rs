@@ -36,6 +36,7 @@ pub(crate) struct ErrorCode(pub(crate) &'static str);
 
 impl ErrorCode {
     pub(crate) const BAD_DESCRIPTOR: ErrorCode = ErrorCode("bad-descriptor");
+    pub(crate) const INVALID: ErrorCode = ErrorCode("invalid");
     pub(crate) const IO: ErrorCode = ErrorCode("io");
     pub(crate) const IS_DIRECTORY: ErrorCode = ErrorCode("is-directory");
     pub(crate) const LOOP: ErrorCode = ErrorCode("loop");

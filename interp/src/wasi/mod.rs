@@ -11,6 +11,7 @@
 
 mod clock;
 mod ctx;
+mod filesystem;
 pub(crate) mod fs;
 pub mod p2;
 pub mod p3;
@@ -19,6 +20,7 @@ mod table;
 
 pub use clock::CLOCK_STEP_NS;
 pub use ctx::{OutputPipe, WasiCtx, WasiCtxBuilder};
+pub use p2::cli::exit_with;
 
 /// How many bytes one read or one random-bytes call returns at most: a
 /// guest asking for more gets this much (streams may return fewer bytes

@@ -90,9 +90,10 @@ fn run(args: &Args) -> Result<u8, Error> {
     })?;
     let mut is_component = wasm.get(4..8).is_some_and(|v| v != [1, 0, 0, 0]);
     // A wasip1 module runs as a component, through the preview1 adapter.
-    let wasm = if !is_component && wasi_run::imports_wasip1(&wasm) {
+    let adapted = !is_component && wasi_run::imports_wasip1(&wasm);
+    let wasm = if adapted {
         is_component = true;
-        wasi_run::adapt_module(&wasm)?
+        wasi_run::adapt_module(&wasm, true)?
     } else {
         wasm.into_owned()
     };
@@ -122,6 +123,7 @@ fn run(args: &Args) -> Result<u8, Error> {
             dirs: args.dirs.clone(),
             seed: args.seed,
             deterministic: args.deterministic,
+            adapted,
         };
         return run_component(&engine, &wasm, args, &wasi);
     }
@@ -220,10 +222,13 @@ fn call_component(
     let mut linker = component::Linker::new();
     cmref_interp::wasi::p2::add_to_linker(&mut linker, store)?;
     cmref_interp::wasi::p3::add_to_linker(&mut linker, store)?;
+    if wasi.adapted {
+        wasi_run::add_proc_exit(&mut linker)?;
+    }
     let instance = match linker.instantiate(store, component) {
         Err(Error::Unlinkable(m)) => {
             return Err(Error::Unlinkable(format!(
-                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem; and WASI 0.3: wasi:cli, wasi:clocks and wasi:random)"
+                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem; and WASI 0.3: wasi:cli, wasi:clocks, wasi:random and wasi:filesystem)"
             )));
         }
         r => r?,

@@ -85,19 +85,26 @@ pub(in crate::wasi) fn add_exit(exit: &mut LinkerInstance) -> Result<()> {
             Some(Val::Result(Err(_))) => 1,
             _ => return Err(super::bad_args()),
         };
-        exit_with(store, status)
+        Err(exit_with(store, status))
     })?;
     exit.func_new("exit-with-code", |store, args| match args.first() {
-        Some(Val::U8(code)) => exit_with(store, *code),
+        Some(Val::U8(code)) => Err(exit_with(store, *code)),
         _ => Err(super::bad_args()),
     })?;
     Ok(())
 }
 
-/// Records the exit status and ends the guest.
-fn exit_with(store: &mut Store, status: u8) -> Result<Vec<Val>, Trap> {
-    ctx(store)?.exit = Some(status);
-    Err(Trap::host(EXIT_MESSAGE))
+/// What `wasi:cli/exit` does: records the exit status in the store's
+/// [`WasiCtx`](crate::wasi::WasiCtx) and gives the trap that ends the
+/// guest (for an embedder's own exit function to return).
+pub fn exit_with(store: &mut Store, status: u8) -> Trap {
+    match ctx(store) {
+        Ok(c) => {
+            c.exit = Some(status);
+            Trap::host(EXIT_MESSAGE)
+        }
+        Err(t) => t,
+    }
 }
 
 /// The `terminal-*` interfaces at `version`, with the resource types

@@ -2,7 +2,9 @@
 //! once (reads of the host's stdin block in the read); a pollable is ready
 //! at once or when the monotonic clock reaches its deadline.
 
-use super::{Types, bad_args, bytes_arg, bytes_val, ctx, err, iface, new_own, ok, rep, u64_arg};
+use super::{
+    Types, bad_args, bad_handle, bytes_arg, bytes_val, ctx, err, iface, new_own, ok, rep, u64_arg,
+};
 use crate::component::{Linker, Val};
 use crate::error::{Result, Trap};
 use crate::runtime::store::Store;
@@ -201,10 +203,6 @@ fn stream_error(store: &mut Store, t: Types, e: StreamErr) -> Result<Val, Trap> 
             Val::Variant("last-operation-failed".into(), Some(Box::new(h)))
         }
     })
-}
-
-pub(super) fn bad_handle(what: &str) -> Trap {
-    Trap::host(format!("WASI: a handle that names no {what}"))
 }
 
 /// A pollable's deadline (`None`: always ready).

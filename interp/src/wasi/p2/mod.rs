@@ -106,11 +106,15 @@ pub(in crate::wasi) fn new_own(
 }
 
 /// An argument that must be a handle: its rep.
-fn rep(args: &[Val], i: usize) -> Result<u32, Trap> {
+pub(in crate::wasi) fn rep(args: &[Val], i: usize) -> Result<u32, Trap> {
     match args.get(i) {
         Some(Val::Borrow(h) | Val::Own(h)) => Ok(h.rep),
         _ => Err(bad_args()),
     }
+}
+
+pub(in crate::wasi) fn bad_handle(what: &str) -> Trap {
+    Trap::host(format!("WASI: a handle that names no {what}"))
 }
 
 pub(in crate::wasi) fn bad_args() -> Trap {
@@ -124,7 +128,7 @@ pub(in crate::wasi) fn u64_arg(args: &[Val], i: usize) -> Result<u64, Trap> {
     }
 }
 
-fn str_arg(args: &[Val], i: usize) -> Result<&str, Trap> {
+pub(in crate::wasi) fn str_arg(args: &[Val], i: usize) -> Result<&str, Trap> {
     match args.get(i) {
         Some(Val::String(s)) => Ok(s.as_str()),
         _ => Err(bad_args()),
@@ -132,7 +136,7 @@ fn str_arg(args: &[Val], i: usize) -> Result<&str, Trap> {
 }
 
 /// A `list<u8>` argument.
-fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>, Trap> {
+pub(in crate::wasi) fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>, Trap> {
     match args.get(i) {
         Some(Val::List(items)) => items
             .iter()
@@ -146,7 +150,7 @@ fn bytes_arg(args: &[Val], i: usize) -> Result<Vec<u8>, Trap> {
 }
 
 /// A `flags` argument: whether `label` is set.
-fn flag(args: &[Val], i: usize, label: &str) -> Result<bool, Trap> {
+pub(in crate::wasi) fn flag(args: &[Val], i: usize, label: &str) -> Result<bool, Trap> {
     match args.get(i) {
         Some(Val::Flags(set)) => Ok(set.iter().any(|l| l == label)),
         _ => Err(bad_args()),
@@ -167,7 +171,7 @@ pub(in crate::wasi) fn err(v: Val) -> Val {
 }
 
 /// `wasi:clocks/wall-clock.datetime`.
-fn datetime((seconds, nanoseconds): (u64, u32)) -> Val {
+pub(in crate::wasi) fn datetime((seconds, nanoseconds): (u64, u32)) -> Val {
     Val::Record(vec![
         ("seconds".into(), Val::U64(seconds)),
         ("nanoseconds".into(), Val::U32(nanoseconds)),
