@@ -82,11 +82,11 @@ fn invoke_works_with_wasi_imports_and_seeds_random() {
 #[test]
 fn an_import_the_host_lacks_is_named() {
     let wat = r#"(component
-      (import "wasi:sockets/tcp@0.2.0" (instance (export "f" (func))))
+      (import "wasi:http/outgoing-handler@0.2.0" (instance (export "f" (func))))
     )"#;
-    let (code, out, err) = cm_run(wat, "sockets.wat", &[]);
+    let (code, out, err) = cm_run(wat, "http.wat", &[]);
     assert_eq!((code, out.as_str()), (1, ""));
-    assert!(err.contains("wasi:sockets/tcp@0.2.0"), "{err}");
+    assert!(err.contains("wasi:http/outgoing-handler@0.2.0"), "{err}");
     // A WASI interface of another major version is not ours either.
     let wat = r#"(component
       (import "wasi:random/random@1.0.0" (instance (export "get-random-u64" (func (result u64)))))

@@ -306,3 +306,36 @@ fn without_dir_there_is_no_filesystem() {
     assert_eq!(out, b"");
     assert!(err.contains("unreachable"), "{err}");
 }
+
+#[test]
+fn an_async_lowered_filesystem_call_returns_at_once() {
+    // files.wat with stat-at (an `async func`) lowered `async`: the host
+    // completes it during the call, so the status is RETURNED (2) and the
+    // result is in memory as before.
+    let text = std::fs::read_to_string(p3("files.wat")).unwrap();
+    let text = text
+        .replace(
+            "(func $stat-at (param i32 i32 i32 i32 i32))",
+            "(func $stat-at (param i32 i32 i32 i32 i32) (result i32))",
+        )
+        .replace(
+            "(call $stat-at (local.get $dir) (i32.const 0) (i32.const 0x1000) (i32.const 7) (i32.const 0x600))",
+            "(if (i32.ne (call $stat-at (local.get $dir) (i32.const 0) (i32.const 0x1000) (i32.const 7) (i32.const 0x600)) (i32.const 2)) (then unreachable))",
+        )
+        .replace(
+            "(core func $stat-at))",
+            "async (core func $stat-at))",
+        );
+    assert_eq!(
+        text.matches("(i32.const 2)) (then unreachable))").count(),
+        1
+    );
+    assert!(text.contains("async (core func $stat-at))"));
+    let dir = fresh_dir("async-stat");
+    let file = dir.parent().unwrap().join("files-async-stat.wat");
+    std::fs::write(&file, text).unwrap();
+    let preopen = format!("{}::.", dir.display());
+    let (code, out, err) = cm_run(&["--dir", &preopen], &file, b"");
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(String::from_utf8(out).unwrap().contains("\nsize 20\n"));
+}

@@ -119,6 +119,8 @@ pub(crate) enum Resource {
     DirStream(Box<DirEntries>),
     TerminalInput,
     TerminalOutput,
+    /// `wasi:sockets/network.network`, which grants nothing.
+    Network,
 }
 
 /// An open file or directory and what the guest may do with it.

@@ -228,7 +228,7 @@ fn call_component(
     let instance = match linker.instantiate(store, component) {
         Err(Error::Unlinkable(m)) => {
             return Err(Error::Unlinkable(format!(
-                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random and wasi:filesystem; and WASI 0.3: wasi:cli, wasi:clocks, wasi:random and wasi:filesystem)"
+                "{m} (cm-run provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets with no network; and WASI 0.3: wasi:cli, wasi:clocks, wasi:random and wasi:filesystem)"
             )));
         }
         r => r?,

@@ -1,6 +1,7 @@
 //! The WASI 0.2 host: `wasi:cli`, `wasi:io`, `wasi:clocks`, `wasi:random`
 //! and `wasi:filesystem` at 0.2, one module per package, one function per
-//! WIT function, over the store's [`WasiCtx`].
+//! WIT function, over the store's [`WasiCtx`]; and `wasi:sockets`, which
+//! grants no network (every socket and lookup is `access-denied`).
 //!
 //! The functions are defined under the names of WASI 0.2.12
 //! ([`VERSION`]); the linker's lookup is semver-aware, so a component
@@ -14,6 +15,7 @@ mod clocks;
 mod filesystem;
 mod io;
 pub(in crate::wasi) mod random;
+mod sockets;
 
 use std::sync::Arc;
 
@@ -77,6 +79,7 @@ pub fn add_to_linker(linker: &mut Linker, store: &mut Store) -> Result<()> {
     clocks::add(linker, t)?;
     random::add(linker, VERSION, "insecure-seed", false)?;
     filesystem::add(linker, t)?;
+    sockets::add(linker, store, t)?;
     Ok(())
 }
 
