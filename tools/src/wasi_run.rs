@@ -90,23 +90,22 @@ pub fn adapt_module(wasm: &[u8], keep_exit_status: bool) -> Result<Vec<u8>, Erro
     use wasi_preview1_component_adapter_provider::{
         WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME, WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
     };
-    let adapt = adapt_error;
     let module = if keep_exit_status {
-        rename_proc_exit(wasm)?
+        std::borrow::Cow::Owned(rename_proc_exit(wasm)?)
     } else {
-        wasm.to_vec()
+        std::borrow::Cow::Borrowed(wasm)
     };
     wit_component::ComponentEncoder::default()
         .module(&module)
-        .map_err(adapt)?
+        .map_err(adapt_error)?
         .adapter(
             WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
             WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
         )
-        .map_err(adapt)?
+        .map_err(adapt_error)?
         .validate(true)
         .encode()
-        .map_err(adapt)
+        .map_err(adapt_error)
 }
 
 /// `wasm` with its `wasi_snapshot_preview1.proc_exit` import (if any)
